@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using RlogAgent.Storage;
+
+namespace RlogAgent.Collection;
+
+/// <summary>
+/// Per-file read positions that only ever move over lines the server has confirmed, persisted
+/// atomically in <c>checkpoints.json</c>. A corrupt file is set aside, reported, and the agent starts
+/// over from the files' beginnings: the server drops what it already has, so that costs bandwidth, not lines.
+/// </summary>
+public sealed class CheckpointStore : ICheckpointSink
+{
+    public const string FileName = "checkpoints.json";
+
+    /// <summary>Checkpoints of files not seen for this long are dropped at load.</summary>
+    public static readonly TimeSpan PruneAfter = TimeSpan.FromDays(7);
+
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, FileCheckpoint> _byIdentity = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileCheckpoint> _byFileId = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _initializedSources = new(StringComparer.Ordinal);
+    private bool _dirty;
+
+    private CheckpointStore(string path, ILogger logger, TimeProvider time)
+    {
+        _path = path;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>True when the stored checkpoints were unreadable and set aside at load.</summary>
+    public bool Recovered { get; private set; }
+
+    public static CheckpointStore Load(string stateDir, ILogger logger, TimeProvider time)
+    {
+        var store = new CheckpointStore(Path.Combine(stateDir, FileName), logger, time);
+        store.LoadFromDisk();
+        return store;
+    }
+
+    public FileCheckpoint? Find(FileIdentity identity)
+    {
+        lock (_lock)
+        {
+            return _byIdentity.TryGetValue(identity.ToString(), out var cp) ? Clone(cp) : null;
+        }
+    }
+
+    /// <summary>Checkpoints whose file the current scan did not find by pattern (rotated away, maybe unfinished).</summary>
+    public IReadOnlyList<FileCheckpoint> All()
+    {
+        lock (_lock)
+        {
+            return _byIdentity.Values.Select(Clone).ToList();
+        }
+    }
+
+    /// <summary>Records a file's identity, fingerprint and start; the offset only moves forward afterwards through <see cref="Confirm"/>, unless the file was truncated.</summary>
+    public void Set(FileCheckpoint checkpoint)
+    {
+        lock (_lock)
+        {
+            if (_byIdentity.Remove(checkpoint.Identity, out var old) && old.FileId is not null)
+            {
+                _byFileId.Remove(old.FileId);
+            }
+
+            var copy = Clone(checkpoint);
+            copy.UpdatedUtc = _time.GetUtcNow().UtcDateTime;
+            _byIdentity[copy.Identity] = copy;
+            if (copy.FileId is not null)
+            {
+                _byFileId[copy.FileId] = copy;
+            }
+
+            _dirty = true;
+        }
+    }
+
+    public void UpdatePath(FileIdentity identity, string path)
+    {
+        lock (_lock)
+        {
+            if (_byIdentity.TryGetValue(identity.ToString(), out var cp) && cp.Path != path)
+            {
+                cp.Path = path;
+                _dirty = true;
+            }
+        }
+    }
+
+    public void Remove(FileIdentity identity)
+    {
+        lock (_lock)
+        {
+            if (_byIdentity.Remove(identity.ToString(), out var old))
+            {
+                if (old.FileId is not null)
+                {
+                    _byFileId.Remove(old.FileId);
+                }
+
+                _dirty = true;
+            }
+        }
+    }
+
+    public void Confirm(string fileId, long nextOffset)
+    {
+        lock (_lock)
+        {
+            // A file_id that is no longer current (the file was truncated since) moves nothing.
+            if (_byFileId.TryGetValue(fileId, out var cp) && nextOffset > cp.Offset)
+            {
+                cp.Offset = nextOffset;
+                cp.UpdatedUtc = _time.GetUtcNow().UtcDateTime;
+                _dirty = true;
+            }
+        }
+    }
+
+    public bool IsSourceInitialized(string sourceKey)
+    {
+        lock (_lock)
+        {
+            return _initializedSources.Contains(sourceKey);
+        }
+    }
+
+    public void MarkSourceInitialized(string sourceKey)
+    {
+        lock (_lock)
+        {
+            _dirty |= _initializedSources.Add(sourceKey);
+        }
+    }
+
+    /// <summary>Writes the checkpoints if anything changed since the last write.</summary>
+    public void Flush()
+    {
+        byte[] bytes;
+        lock (_lock)
+        {
+            if (!_dirty)
+            {
+                return;
+            }
+
+            var file = new CheckpointFile
+            {
+                InitializedSources = _initializedSources.Order(StringComparer.Ordinal).ToList(),
+                Files = _byIdentity.Values.OrderBy(c => c.Path, StringComparer.Ordinal).ToList(),
+            };
+            bytes = JsonSerializer.SerializeToUtf8Bytes(file, CheckpointJsonContext.Default.CheckpointFile);
+            _dirty = false;
+        }
+
+        try
+        {
+            AtomicFile.WriteAllBytes(_path, bytes, isPrivate: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (_lock)
+            {
+                _dirty = true;
+            }
+
+            CollectionLog.CheckpointWriteFailed(_logger, _path, e.Message);
+        }
+    }
+
+    private void LoadFromDisk()
+    {
+        if (!File.Exists(_path))
+        {
+            return;
+        }
+
+        CheckpointFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize(File.ReadAllBytes(_path), CheckpointJsonContext.Default.CheckpointFile);
+            if (file is null || file.Version != CheckpointFile.CurrentVersion)
+            {
+                throw new JsonException($"unsupported version {file?.Version}");
+            }
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            var aside = $"{_path}.corrupt-{_time.GetUtcNow():yyyyMMddTHHmmss}";
+            try
+            {
+                File.Move(_path, aside, overwrite: true);
+            }
+            catch (IOException)
+            {
+                aside = "(could not be moved)";
+            }
+
+            CollectionLog.CheckpointsCorrupt(_logger, _path, e.Message, aside);
+            Recovered = true;
+            return;
+        }
+
+        var cutoff = _time.GetUtcNow().UtcDateTime - PruneAfter;
+        foreach (var cp in file.Files)
+        {
+            if (cp.UpdatedUtc < cutoff && !File.Exists(cp.Path))
+            {
+                _dirty = true;
+                continue;
+            }
+
+            _byIdentity[cp.Identity] = cp;
+            if (cp.FileId is not null)
+            {
+                _byFileId[cp.FileId] = cp;
+            }
+        }
+
+        _initializedSources.UnionWith(file.InitializedSources);
+    }
+
+    private static FileCheckpoint Clone(FileCheckpoint c) => new()
+    {
+        Identity = c.Identity,
+        Label = c.Label,
+        Path = c.Path,
+        FileId = c.FileId,
+        FingerprintLength = c.FingerprintLength,
+        Fingerprint = c.Fingerprint,
+        Generation = c.Generation,
+        Offset = c.Offset,
+        UpdatedUtc = c.UpdatedUtc,
+    };
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace RlogAgent.Collection;
+
+internal static partial class CollectionLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Reading {Path} ({Identity}) from offset {Offset}")]
+    public static partial void Opened(ILogger logger, string path, string identity, long offset);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Resuming {Path} (file_id {FileId}) at confirmed offset {Offset}")]
+    public static partial void Resumed(ILogger logger, string path, string fileId, long offset);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "{Path} was truncated from {OldLength} to {NewLength} bytes (was file_id {FileId}); reading it again from the start under a new file_id")]
+    public static partial void Truncated(ILogger logger, string path, string fileId, long oldLength, long newLength);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{Path} was rotated away or deleted; reading it to its end")]
+    public static partial void Detached(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Released {Path}: idle and read to its end")]
+    public static partial void Released(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Cannot read {Path}: {Reason}. Other files go on; retrying")]
+    public static partial void CannotRead(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "{Path} is readable again")]
+    public static partial void ReadableAgain(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Line in {Path} at offset {Offset} is longer than max_line_bytes: shipped a piece of {Bytes} bytes")]
+    public static partial void LineSplit(ILogger logger, string path, long offset, int bytes);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "max_open_files ({Max}) reached: {Path} waits until another file is released")]
+    public static partial void TooManyOpenFiles(ILogger logger, int max, string path);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Checkpoint file {Path} is unreadable ({Reason}); set aside as {Aside}. Files are read again from their start; the server drops lines it already has")]
+    public static partial void CheckpointsCorrupt(ILogger logger, string path, string reason, string aside);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Cannot write checkpoints to {Path}: {Reason}; will retry")]
+    public static partial void CheckpointWriteFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Collector for source {Label} stopped: {Reason}")]
+    public static partial void CollectorFailed(ILogger logger, string label, string reason, Exception exception);
+}

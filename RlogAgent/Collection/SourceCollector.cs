@@ -1,0 +1,316 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using RlogAgent.Configuration;
+
+namespace RlogAgent.Collection;
+
+/// <summary>
+/// Reads every file one source names, in one loop (no thread per file): finds files by pattern,
+/// follows them through rotation, truncation and deletion, and hands complete lines to the pipeline.
+/// Wakes on change notifications, and polls every <c>poll_interval</c> where those fail.
+/// </summary>
+public sealed class SourceCollector : IDisposable
+{
+    private readonly SourceOptions _source;
+    private readonly AgentOptions _options;
+    private readonly CheckpointStore _checkpoints;
+    private readonly ILineWriter _writer;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SourcePattern _pattern;
+    private readonly Dictionary<FileIdentity, FileTailer> _tailers = [];
+    private readonly Dictionary<string, string> _reportedProblems = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private FileSystemWatcher? _watcher;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
+
+    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, ILogger logger, TimeProvider time)
+    {
+        _source = source;
+        _options = options;
+        _checkpoints = checkpoints;
+        _writer = writer;
+        _logger = logger;
+        _time = time;
+        _pattern = new SourcePattern(source.Path, source.Exclude);
+    }
+
+    /// <summary>Files held open now.</summary>
+    public int OpenFiles => Volatile.Read(ref _openFiles);
+
+    private int _openFiles;
+
+    /// <summary>Key under which the first scan of this source is remembered.</summary>
+    public string SourceKey => _source.Label + "|" + _source.Path;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var firstScan = !_checkpoints.IsSourceInitialized(SourceKey);
+            Scan(startAtEnd: firstScan && _options.ReadFrom == ReadFrom.End && !_checkpoints.Recovered);
+            if (firstScan)
+            {
+                _checkpoints.MarkSourceInitialized(SourceKey);
+                _checkpoints.Flush();
+            }
+
+            ResumeRotatedFiles();
+            var poll = TimeSpan.FromSeconds(_options.PollInterval);
+            var lastScan = _time.GetTimestamp();
+            var lines = new List<LogLine>(1024);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var progress = await ReadAllAsync(lines, cancellationToken).ConfigureAwait(false);
+                await ReleaseIdleAsync(lines, cancellationToken).ConfigureAwait(false);
+                if (!progress)
+                {
+                    EnsureWatcher();
+                    await WaitForChangeAsync(poll, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!progress || _time.GetElapsedTime(lastScan) >= poll)
+                {
+                    Scan(startAtEnd: false);
+                    lastScan = _time.GetTimestamp();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: what was read and not confirmed is read again at the next start.
+        }
+        catch (Exception e)
+        {
+            // A bug here must not take the other sources down; the agent reports it and goes on.
+            CollectionLog.CollectorFailed(_logger, _source.Label, e.Message, e);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        foreach (var tailer in _tailers.Values)
+        {
+            tailer.Dispose();
+        }
+
+        _tailers.Clear();
+        _wake.Dispose();
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    private async Task<bool> ReadAllAsync(List<LogLine> lines, CancellationToken cancellationToken)
+    {
+        var progress = false;
+        foreach (var tailer in _tailers.Values)
+        {
+            int consumed;
+            try
+            {
+                consumed = tailer.ReadLines(lines, ref _buffer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Report(tailer.Path, e.Message);
+                continue;
+            }
+
+            if (lines.Count > 0)
+            {
+                await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
+                lines.Clear();
+            }
+
+            progress |= consumed > 0;
+        }
+
+        return progress;
+    }
+
+    /// <summary>Closes files that no path leads to any more once they are read out and idle for rotate_wait.</summary>
+    private async Task ReleaseIdleAsync(List<LogLine> lines, CancellationToken cancellationToken)
+    {
+        List<FileTailer>? released = null;
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var tailer in _tailers.Values)
+        {
+            if (tailer.Detached && tailer.CaughtUp && now - tailer.LastActivityUtc >= TimeSpan.FromSeconds(_options.RotateWait))
+            {
+                tailer.FlushHeldLine(lines, ref _buffer);
+                (released ??= []).Add(tailer);
+            }
+        }
+
+        if (lines.Count > 0)
+        {
+            await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
+            lines.Clear();
+        }
+
+        foreach (var tailer in released ?? [])
+        {
+            _tailers.Remove(tailer.Identity);
+            tailer.Dispose();
+            Interlocked.Decrement(ref _openFiles);
+            CollectionLog.Released(_logger, tailer.Path);
+        }
+    }
+
+    private void Scan(bool startAtEnd)
+    {
+        var seen = new HashSet<FileIdentity>();
+        foreach (var path in _pattern.Match())
+        {
+            var identity = FileIdentity.OfPath(path, out _, out var isDirectory);
+            if (isDirectory)
+            {
+                Report(path, "it is a directory, not a file");
+                continue;
+            }
+
+            if (identity is not { } id)
+            {
+                continue;
+            }
+
+            seen.Add(id);
+            if (_tailers.TryGetValue(id, out var known))
+            {
+                if (known.Path != path)
+                {
+                    known.Path = path;
+                    _checkpoints.UpdatePath(id, path);
+                }
+
+                known.Detached = false;
+                continue;
+            }
+
+            TryOpen(path, startAtEnd, seen);
+        }
+
+        foreach (var tailer in _tailers.Values)
+        {
+            if (!tailer.Detached && !seen.Contains(tailer.Identity))
+            {
+                tailer.Detached = true;
+                var moved = tailer.CurrentPathOfHandle();
+                if (moved is not null)
+                {
+                    _checkpoints.UpdatePath(tailer.Identity, moved);
+                }
+
+                CollectionLog.Detached(_logger, tailer.Path);
+            }
+        }
+    }
+
+    private void TryOpen(string path, bool startAtEnd, HashSet<FileIdentity> seen, bool detached = false)
+    {
+        if (_tailers.Count >= _options.MaxOpenFiles)
+        {
+            Report(path, $"max_open_files ({_options.MaxOpenFiles}) reached");
+            return;
+        }
+
+        try
+        {
+            var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time);
+            if (!_tailers.TryAdd(tailer.Identity, tailer))
+            {
+                tailer.Dispose();
+                return;
+            }
+
+            tailer.Detached = detached;
+            seen.Add(tailer.Identity);
+            Interlocked.Increment(ref _openFiles);
+            if (_reportedProblems.Remove(path))
+            {
+                CollectionLog.ReadableAgain(_logger, path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(path, e.Message);
+        }
+    }
+
+    /// <summary>At start, files rotated away before they were read to their end are finished first.</summary>
+    private void ResumeRotatedFiles()
+    {
+        foreach (var cp in _checkpoints.All())
+        {
+            if (cp.Label != _source.Label || _tailers.Keys.Any(k => k.ToString() == cp.Identity))
+            {
+                continue;
+            }
+
+            var identity = FileIdentity.OfPath(cp.Path, out var size, out _);
+            if (identity?.ToString() == cp.Identity && size > cp.Offset)
+            {
+                TryOpen(cp.Path, startAtEnd: false, [], detached: true);
+            }
+        }
+    }
+
+    /// <summary>One warning per path and cause, not one per poll.</summary>
+    private void Report(string path, string reason)
+    {
+        if (!_reportedProblems.TryGetValue(path, out var last) || last != reason)
+        {
+            _reportedProblems[path] = reason;
+            CollectionLog.CannotRead(_logger, path, reason);
+        }
+    }
+
+    private void EnsureWatcher()
+    {
+        if (_watcher is not null || !Directory.Exists(_pattern.BaseDirectory))
+        {
+            return;
+        }
+
+        try
+        {
+            var watcher = new FileSystemWatcher(_pattern.BaseDirectory)
+            {
+                IncludeSubdirectories = _pattern.IncludesSubdirectories,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            };
+            watcher.Changed += (_, _) => Wake();
+            watcher.Created += (_, _) => Wake();
+            watcher.Renamed += (_, _) => Wake();
+            watcher.Deleted += (_, _) => Wake();
+            watcher.EnableRaisingEvents = true;
+            _watcher = watcher;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Out of inotify watches, or a file system without notifications: polling covers it.
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Already awake, or stopping.
+        }
+    }
+
+    private async Task WaitForChangeAsync(TimeSpan poll, CancellationToken cancellationToken)
+    {
+        await _wake.WaitAsync(poll, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,78 @@
+namespace RlogAgent.Configuration;
+
+/// <summary>
+/// The agent's settings, as read from agent.yaml. Every default is a named constant and is
+/// what a missing key means.
+/// </summary>
+public sealed class AgentOptions
+{
+    public const int DefaultBatchSize = 1000;
+    public const double DefaultFlushIntervalSeconds = 10;
+    public const double DefaultHeartbeatIntervalSeconds = 30;
+    public const string DefaultStateDir = "state";
+    public const double DefaultPollIntervalSeconds = 0.25;
+    public const double DefaultRotateWaitSeconds = 5;
+    public const int DefaultMaxLineBytes = 1024 * 1024;
+    public const int DefaultMaxOpenFiles = 1024;
+    public const double DefaultCommitIntervalSeconds = 1;
+    public const int DefaultMaxUnconfirmedBatches = 16;
+    public const long DefaultMaxBufferBytes = 16L * 1024 * 1024;
+    public const double DefaultShutdownTimeoutSeconds = 10;
+
+    /// <summary>Path of the file these options came from; used to name it in errors. Not a YAML key.</summary>
+    public string ConfigPath { get; set; } = "";
+
+    /// <summary>The rlog server, <c>http://host:port</c> or <c>https://host:port</c>. Required.</summary>
+    public string ServerAddr { get; set; } = "";
+
+    /// <summary>The project key the agent registers with. Required. Never logged.</summary>
+    public string ProjectKey { get; set; } = "";
+
+    /// <summary>Lines per batch; a batch is also closed early at 3.5 MiB encoded. Default 1000.</summary>
+    public int BatchSize { get; set; } = DefaultBatchSize;
+
+    /// <summary>Seconds after which a partial batch is sent anyway. Default 10.</summary>
+    public double FlushInterval { get; set; } = DefaultFlushIntervalSeconds;
+
+    /// <summary>Seconds between heartbeats. Default 30.</summary>
+    public double HeartbeatInterval { get; set; } = DefaultHeartbeatIntervalSeconds;
+
+    /// <summary>Folder for the agent's identity, refresh token and checkpoints. Default <c>state</c> (under the working directory).</summary>
+    public string StateDir { get; set; } = DefaultStateDir;
+
+    /// <summary>Where to start in a file that exists already when the agent first sees it. Default <see cref="ReadFrom.End"/>.</summary>
+    public ReadFrom ReadFrom { get; set; } = ReadFrom.End;
+
+    /// <summary>Seconds between checks of files and globs, the fallback where change notifications fail. Default 0.25.</summary>
+    public double PollInterval { get; set; } = DefaultPollIntervalSeconds;
+
+    /// <summary>Seconds a rotated-away or deleted file is kept open after its last new byte. Default 5.</summary>
+    public double RotateWait { get; set; } = DefaultRotateWaitSeconds;
+
+    /// <summary>Longest line kept whole; a longer one is shipped in pieces of this many bytes. Default 1 MiB.</summary>
+    public int MaxLineBytes { get; set; } = DefaultMaxLineBytes;
+
+    /// <summary>Most files held open at once. Default 1024.</summary>
+    public int MaxOpenFiles { get; set; } = DefaultMaxOpenFiles;
+
+    /// <summary>Longest a Send call stays open before it is completed so the server confirms it. Default 1 s.</summary>
+    public double CommitInterval { get; set; } = DefaultCommitIntervalSeconds;
+
+    /// <summary>Most batches written and not yet confirmed. Default 16.</summary>
+    public int MaxUnconfirmedBatches { get; set; } = DefaultMaxUnconfirmedBatches;
+
+    /// <summary>Most bytes of line text held in memory, read and not yet confirmed; readers wait beyond it. Default 16 MiB.</summary>
+    public long MaxBufferBytes { get; set; } = DefaultMaxBufferBytes;
+
+    /// <summary>Seconds the agent spends draining at SIGTERM or Ctrl+C before it gives up. Default 10.</summary>
+    public double ShutdownTimeout { get; set; } = DefaultShutdownTimeoutSeconds;
+
+    /// <summary>Compression of the log stream: <c>none</c> (default) or <c>gzip</c>.</summary>
+    public string Compression { get; set; } = "none";
+
+    /// <summary>The files to ship.</summary>
+    public List<SourceOptions> Sources { get; set; } = [];
+
+    /// <summary>State folder resolved against the working directory.</summary>
+    public string StateDirFullPath => System.IO.Path.GetFullPath(StateDir);
+}

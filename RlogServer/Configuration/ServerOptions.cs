@@ -1,0 +1,72 @@
+namespace RlogServer.Configuration;
+
+/// <summary>
+/// Settings of one rlog ingestion server. Plain defaults here; the command line and the
+/// environment override them; <see cref="Validate"/> runs once before the server is built.
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>Default for <see cref="DatabasePath"/>: <c>rlog.db</c> in the working directory.</summary>
+    public const string DefaultDatabasePath = "rlog.db";
+
+    /// <summary>Default for <see cref="AccessTokenLifetime"/>: 15 minutes.</summary>
+    public static readonly TimeSpan DefaultAccessTokenLifetime = TimeSpan.FromMinutes(15);
+
+    /// <summary>Default for <see cref="RefreshTokenLifetime"/>: 30 days.</summary>
+    public static readonly TimeSpan DefaultRefreshTokenLifetime = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Largest gRPC message the server reads: 8 MiB, twice the 4 MiB an agent keeps each
+    /// <c>LogBatch</c> under, so a batch at the limit is never refused for its size.
+    /// </summary>
+    public const int MaxReceiveMessageBytes = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Project keys an agent may register with. At least one is required; there is no default.
+    /// </summary>
+    public IList<string> ProjectKeys { get; set; } = new List<string>();
+
+    /// <summary>Path of the SQLite database file; created when missing. Default <c>rlog.db</c>.</summary>
+    public string DatabasePath { get; set; } = DefaultDatabasePath;
+
+    /// <summary>How long an access token is accepted after it is issued. Default 15 minutes.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = DefaultAccessTokenLifetime;
+
+    /// <summary>How long a refresh token may be exchanged after it is issued. Default 30 days.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = DefaultRefreshTokenLifetime;
+
+    /// <summary>
+    /// Checks every setting and throws <see cref="InvalidOperationException"/> naming the first
+    /// field that is wrong and why.
+    /// </summary>
+    public void Validate()
+    {
+        if (ProjectKeys is null || ProjectKeys.Count == 0)
+        {
+            throw new InvalidOperationException(
+                "ProjectKeys: no project key is configured; pass --project-key KEY or set RLOG_PROJECT_KEYS.");
+        }
+
+        if (ProjectKeys.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidOperationException("ProjectKeys: a project key is empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            throw new InvalidOperationException("DatabasePath: the database path is empty.");
+        }
+
+        if (AccessTokenLifetime <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(
+                $"AccessTokenLifetime: must be positive, was {AccessTokenLifetime}.");
+        }
+
+        if (RefreshTokenLifetime <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(
+                $"RefreshTokenLifetime: must be positive, was {RefreshTokenLifetime}.");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace RlogServer.Storage;
+
+/// <summary>One log line as the server stored it.</summary>
+/// <param name="AgentUuid">The agent that sent the line.</param>
+/// <param name="Label">The source's label from the agent's configuration.</param>
+/// <param name="Line">The line, without its terminator.</param>
+/// <param name="Source">The path the agent read the line from.</param>
+/// <param name="FileId">Identity of the file content the line came from.</param>
+/// <param name="Offset">Byte offset of the line's first byte in <paramref name="FileId"/>.</param>
+/// <param name="BatchId">The batch that first delivered the line.</param>
+public sealed record StoredLine(
+    string AgentUuid,
+    string Label,
+    string Line,
+    string Source,
+    string FileId,
+    ulong Offset,
+    string BatchId);
