@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace RlogAgent.Auth;
+
+internal static partial class AuthLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Registered with the server as agent {AgentUuid}")]
+    public static partial void Registered(ILogger logger, string agentUuid);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Access token refreshed; it expires at {ExpiresAt}")]
+    public static partial void Refreshed(ILogger logger, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "The server refused the refresh token; registering again as agent {AgentUuid}")]
+    public static partial void RefreshRefused(ILogger logger, string agentUuid);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "The server rejected the project key (PERMISSION_DENIED): check project_key in {ConfigPath}. Retrying in {Delay}")]
+    public static partial void ProjectKeyRejected(ILogger logger, string configPath, TimeSpan delay);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Cannot reach the server for {Operation} ({Status}: {Detail}); retrying in {Delay}")]
+    public static partial void AuthUnavailable(ILogger logger, string operation, string status, string detail, TimeSpan delay);
+}

@@ -1,0 +1,116 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Rlog.V1;
+using RlogAgent.Pipeline;
+using RlogAgent.Transport;
+
+namespace RlogAgent.Health;
+
+/// <summary>
+/// Sends a heartbeat every <c>heartbeat_interval</c> on the shared channel, independent of shipping:
+/// a failed heartbeat is logged once per outage and the next goes at its interval, whatever the
+/// log stream is doing.
+/// </summary>
+public sealed class HeartbeatLoop
+{
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly HealthService.HealthServiceClient _client;
+    private readonly ITokenSource _tokens;
+    private readonly AgentCounters _counters;
+    private readonly Func<int> _openFiles;
+    private readonly string _agentVersion;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly HostMetrics _metrics = new();
+    private bool _failing;
+
+    public HeartbeatLoop(HealthService.HealthServiceClient client, ITokenSource tokens, AgentCounters counters, Func<int> openFiles, string agentVersion, TimeSpan interval, ILogger logger, TimeProvider time)
+    {
+        _client = client;
+        _tokens = tokens;
+        _counters = counters;
+        _openFiles = openFiles;
+        _agentVersion = agentVersion;
+        _interval = interval;
+        _logger = logger;
+        _time = time;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_interval, _time);
+        _metrics.CpuPercent();
+        try
+        {
+            do
+            {
+                await BeatAsync(cancellationToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    public HeartbeatRequest Snapshot() => new()
+    {
+        Timestamp = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
+        Cpu = _metrics.CpuPercent(),
+        Memory = _metrics.MemoryPercent(),
+        AgentVersion = _agentVersion,
+        LinesRead = (ulong)_counters.LinesRead,
+        LinesConfirmed = (ulong)_counters.LinesConfirmed,
+        BatchesUnconfirmed = (ulong)_counters.BatchesUnconfirmed,
+        SendRetries = (ulong)_counters.SendRetries,
+        FilesOpen = (uint)_openFiles(),
+        ProcessCpu = _metrics.ProcessCpuPercent(),
+        ProcessRssBytes = (ulong)HostMetrics.ProcessRssBytes(),
+    };
+
+    private async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        var request = Snapshot();
+        try
+        {
+            await _tokens.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
+            await _client.HeartbeatAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            HealthLog.Sent(_logger, request.Cpu, request.Memory);
+            if (_failing)
+            {
+                _failing = false;
+                HealthLog.Recovered(_logger);
+            }
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                HealthLog.Failed(_logger, e.StatusCode.ToString(), e.Status.Detail);
+            }
+
+            if (e.StatusCode == StatusCode.Unauthenticated)
+            {
+                // Renewed in the background: the next beat keeps its time.
+                _ = RenewQuietlyAsync(cancellationToken);
+            }
+        }
+    }
+
+    private async Task RenewQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _tokens.RenewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace RlogAgent.Hosting;
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "rlog-agent {Version} starting: server {Server}, {Sources} sources, state in {StateDir}")]
+    public static partial void Starting(ILogger logger, string version, string server, int sources, string stateDir);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "First run: wrote {ConfigPath}; later runs need no environment")]
+    public static partial void ConfigWritten(ILogger logger, string configPath);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stopping: reading stopped, sending what is held (budget {Budget})")]
+    public static partial void Stopping(ILogger logger, TimeSpan budget);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Stopped cleanly: every line read was confirmed by the server")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Shutdown budget spent before the server confirmed {Batches} batches; they are sent again at the next start")]
+    public static partial void ShutdownIncomplete(ILogger logger, int batches);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "No sources configured in {ConfigPath}: only heartbeats are sent")]
+    public static partial void NoSources(ILogger logger, string configPath);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "{Problem}")]
+    public static partial void ConfigProblem(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "Fatal error: {Reason}")]
+    public static partial void Fatal(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Second stop signal: exiting now; unconfirmed lines are sent again at the next start")]
+    public static partial void Interrupted(ILogger logger);
+}
