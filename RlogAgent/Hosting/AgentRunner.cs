@@ -39,6 +39,11 @@ public sealed class AgentRunner
 
     public AgentCounters Counters { get; } = new();
 
+    /// <summary>Files the collectors hold open now.</summary>
+    public int OpenFiles => _openFiles?.Invoke() ?? 0;
+
+    private Func<int>? _openFiles;
+
     /// <summary>Writes checkpoints now: the last thing done before an immediate exit.</summary>
     public void FlushCheckpoints() => _checkpoints?.Flush();
 
@@ -94,8 +99,9 @@ public sealed class AgentRunner
 
         var collectorLogger = _loggers.CreateLogger("rlog.collection");
         var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, collectorLogger, _time)).ToList();
+        _openFiles = () => collectors.Sum(c => c.OpenFiles);
         var collecting = collectors.Select(c => Task.Run(() => c.RunAsync(reading.Token), CancellationToken.None)).ToList();
-        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => collectors.Sum(c => c.OpenFiles), AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
+        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
         var heartbeating = heartbeat.RunAsync(background.Token);
         var flushing = FlushCheckpointsAsync(background.Token);
 

@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using RlogAgent.Collection;
+using RlogAgent.Tests.Support;
+
+namespace RlogAgent.Tests.Collection;
+
+[TestFixture]
+public sealed class FileTailerTests
+{
+    private TempFolder _temp = null!;
+    private CheckpointStore _checkpoints = null!;
+    private byte[] _buffer = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _temp = new TempFolder();
+        _checkpoints = CheckpointStore.Load(_temp.Combine(), NullLogger.Instance, TimeProvider.System);
+        _buffer = ArrayPool<byte>.Shared.Rent(1024);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _temp.Dispose();
+    }
+
+    [Test]
+    public void ReadLines_LfAndCrlf_StripsTerminatorsAndGivesByteOffsets()
+    {
+        var path = WriteBytes("a.log", "first\r\nsécond\nthird\n");
+        using var tailer = Open(path);
+
+        var lines = ReadAll(tailer);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "first", "sécond", "third" }));
+        Assert.That(lines.Select(l => l.Offset), Is.EqualTo(new long[] { 0, 7, 15 }));
+        Assert.That(lines.Select(l => l.NextOffset), Is.EqualTo(new long[] { 7, 15, 21 }));
+        Assert.That(lines.Select(l => l.FileId).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(lines[0].Source, Is.EqualTo(path));
+        Assert.That(lines[0].Label, Is.EqualTo("app"));
+    }
+
+    [Test]
+    public void ReadLines_LineWrittenInTwoParts_HeldUntilItsNewline()
+    {
+        var path = WriteBytes("a.log", "one\nhalf a li");
+        using var tailer = Open(path);
+
+        var first = ReadAll(tailer);
+        File.AppendAllText(path, "ne\ntwo\n");
+        var second = ReadAll(tailer);
+
+        Assert.That(first.Select(l => l.Text), Is.EqualTo(new[] { "one" }));
+        Assert.That(second.Select(l => l.Text), Is.EqualTo(new[] { "half a line", "two" }));
+        Assert.That(second[0].Offset, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void ReadLines_InvalidUtf8AndNulBytes_BecomeReplacementCharactersAndReadingGoesOn()
+    {
+        var path = _temp.Combine("bin.log");
+        File.WriteAllBytes(path, [0x61, 0xFF, 0xFE, 0x62, 0x0A, 0x00, 0x00, 0x0A, 0x6F, 0x6B, 0x0A]);
+        using var tailer = Open(path);
+
+        var lines = ReadAll(tailer);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "a\uFFFD\uFFFDb", "\0\0", "ok" }));
+    }
+
+    [Test]
+    public void ReadLines_LineLongerThanMax_ShippedInPiecesThatCoverEveryByte()
+    {
+        var longLine = new string('x', 700) + "é" + new string('y', 300);
+        var path = WriteBytes("long.log", "short\n" + longLine + "\nafter\n");
+        using var tailer = Open(path, maxLineBytes: 256);
+
+        var lines = ReadAll(tailer);
+
+        var pieces = lines.Skip(1).Take(lines.Count - 2).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines[0].Text, Is.EqualTo("short"));
+            Assert.That(lines[^1].Text, Is.EqualTo("after"));
+            Assert.That(string.Concat(pieces.Select(p => p.Text)), Is.EqualTo(longLine));
+            Assert.That(pieces.Select(p => Encoding.UTF8.GetByteCount(p.Text)), Has.All.LessThanOrEqualTo(256));
+            Assert.That(pieces.Select(p => p.Text), Has.None.Contain('\uFFFD'));
+        });
+        for (var i = 1; i < lines.Count; i++)
+        {
+            Assert.That(lines[i].Offset, Is.EqualTo(lines[i - 1].NextOffset), $"piece {i} starts where the previous ended");
+        }
+    }
+
+    [Test]
+    public void ReadLines_UnfinishedLineLongerThanMax_FullPiecesGoBeforeTheNewline()
+    {
+        var path = WriteBytes("long.log", new string('z', 600));
+        using var tailer = Open(path, maxLineBytes: 256);
+
+        var lines = ReadAll(tailer);
+
+        Assert.That(lines.Select(l => l.Text.Length), Is.EqualTo(new[] { 256, 256 }));
+    }
+
+    [Test]
+    public void ReadLines_FileTruncated_StartsAgainAtZeroUnderANewFileId()
+    {
+        var path = WriteBytes("a.log", "header\nold 1\nold 2\n");
+        using var tailer = Open(path);
+        var before = ReadAll(tailer);
+
+        File.WriteAllText(path, "header\n");
+        var after = ReadAll(tailer);
+        File.AppendAllText(path, "new\n");
+        after.AddRange(ReadAll(tailer));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Select(l => l.Text), Is.EqualTo(new[] { "header", "new" }));
+            Assert.That(after[0].Offset, Is.Zero);
+            Assert.That(after[0].FileId, Is.Not.EqualTo(before[0].FileId), "same first line, but a new file_id after truncation");
+        });
+    }
+
+    [Test]
+    public void Open_SameFileWithConfirmedCheckpoint_ResumesAtConfirmedOffset()
+    {
+        var path = WriteBytes("a.log", "one\ntwo\nthree\n");
+        List<LogLine> first;
+        using (var tailer = Open(path))
+        {
+            first = ReadAll(tailer);
+        }
+
+        _checkpoints.Confirm(first[0].FileId, first[1].NextOffset);
+        using var reopened = Open(path);
+        var again = ReadAll(reopened);
+
+        Assert.That(again.Select(l => l.Text), Is.EqualTo(new[] { "three" }));
+        Assert.That(again[0].FileId, Is.EqualTo(first[0].FileId));
+    }
+
+    [Test]
+    public void Open_RenamedFile_KeepsFileIdAndOffsets()
+    {
+        var path = WriteBytes("a.log", "one\n");
+        List<LogLine> first;
+        using (var tailer = Open(path))
+        {
+            first = ReadAll(tailer);
+        }
+
+        var moved = _temp.Combine("a.log.1");
+        File.Move(path, moved);
+        File.AppendAllText(moved, "two\n");
+        _checkpoints.Confirm(first[0].FileId, first[0].NextOffset);
+        using var reopened = Open(moved);
+        var again = ReadAll(reopened);
+
+        Assert.That(again.Select(l => (l.Text, l.FileId, l.Offset)), Is.EqualTo(new[] { ("two", first[0].FileId, 4L) }));
+    }
+
+    [Test]
+    public void Open_CheckpointWhoseFingerprintDiffers_TreatedAsNewFile()
+    {
+        var path = WriteBytes("a.log", "original first line\nmore\n");
+        string oldId;
+        using (var tailer = Open(path))
+        {
+            oldId = ReadAll(tailer)[0].FileId;
+        }
+
+        _checkpoints.Confirm(oldId, 25);
+
+        // Same inode, other content: what a reused inode looks like to the agent.
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.Write("replaced content line\nnext\nthird\n"u8);
+        }
+
+        using var reopened = Open(path);
+        var lines = ReadAll(reopened);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "replaced content line", "next", "third" }));
+        Assert.That(lines[0].FileId, Is.Not.EqualTo(oldId));
+    }
+
+    [Test]
+    public void Open_StartAtEnd_SkipsExistingContent()
+    {
+        var path = WriteBytes("a.log", "old\n");
+        using var tailer = Open(path, startAtEnd: true);
+
+        File.AppendAllText(path, "new\n");
+        var lines = ReadAll(tailer);
+
+        Assert.That(lines.Select(l => (l.Text, l.Offset)), Is.EqualTo(new[] { ("new", 4L) }));
+    }
+
+    [Test]
+    public void FlushHeldLine_UnfinishedLastLine_IsShippedWhole()
+    {
+        var path = WriteBytes("a.log", "done\nno newline");
+        using var tailer = Open(path);
+        var lines = ReadAll(tailer);
+
+        tailer.FlushHeldLine(lines, ref _buffer);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "done", "no newline" }));
+        Assert.That(lines[1].NextOffset, Is.EqualTo(15));
+    }
+
+    private FileTailer Open(string path, int maxLineBytes = 1024 * 1024, bool startAtEnd = false) =>
+        FileTailer.Open("app", path, _checkpoints, startAtEnd, maxLineBytes, NullLogger.Instance, TimeProvider.System);
+
+    private List<LogLine> ReadAll(FileTailer tailer)
+    {
+        var lines = new List<LogLine>();
+        while (tailer.ReadLines(lines, ref _buffer) > 0)
+        {
+        }
+
+        return lines;
+    }
+
+    private string WriteBytes(string name, string content)
+    {
+        var path = _temp.Combine(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

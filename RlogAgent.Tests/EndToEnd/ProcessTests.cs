@@ -1,0 +1,130 @@
+using RlogAgent.Tests.Support;
+
+namespace RlogAgent.Tests.EndToEnd;
+
+/// <summary>The agent as a real process: first run from the environment, signals, exit codes.</summary>
+[TestFixture]
+[Platform(Exclude = "Win", Reason = "POSIX signals and file modes")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class ProcessTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private TempFolder _temp = null!;
+    private TestServer _server = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _temp = new TempFolder();
+        _server = await TestServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Test]
+    public async Task FirstRun_FromEnvironment_RegistersWritesPrivateStateAndConfigThenSecondRunReusesUuid()
+    {
+        var env = new Dictionary<string, string> { ["SERVER_ADDR"] = _server.Address.ToString(), ["PROJECT_KEY"] = TestServer.ProjectKey };
+        var config = _temp.Combine("config", "agent.yaml");
+        var uuidFile = _temp.Combine("state", "agent_uuid");
+        var tokenFile = _temp.Combine("state", "token");
+        string uuid;
+        using (var first = AgentProcess.Start(_temp.Path, env))
+        {
+            await Eventually.WaitAsync(() => File.Exists(config) && File.Exists(uuidFile) && File.Exists(tokenFile), "config and state written");
+            uuid = File.ReadAllText(uuidFile).Trim();
+            first.Signal(AgentProcess.Sigterm);
+            Assert.That(await first.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), first.Output);
+            Assert.That(first.Output, Does.Not.Contain(TestServer.ProjectKey));
+        }
+
+        var privateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Assert.Multiple(() =>
+        {
+            Assert.That(_server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }));
+            Assert.That(File.GetUnixFileMode(uuidFile), Is.EqualTo(privateMode));
+            Assert.That(File.GetUnixFileMode(tokenFile), Is.EqualTo(privateMode));
+            Assert.That(File.GetUnixFileMode(config), Is.EqualTo(privateMode));
+            Assert.That(File.ReadAllText(config), Does.Contain(_server.Address.ToString()).And.Contain(TestServer.ProjectKey));
+        });
+
+        using (var second = AgentProcess.Start(_temp.Path))
+        {
+            await Eventually.WaitAsync(() => _server.Store.CountHeartbeats(uuid) >= 2, "heartbeats from the second run");
+            second.Signal(AgentProcess.Sigterm);
+            Assert.That(await second.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), second.Output);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }), "the second run kept its uuid");
+            Assert.That(_server.Store.CountRegistrations(uuid), Is.EqualTo(1), "the second run refreshed its stored token instead of registering");
+            Assert.That(File.ReadAllText(uuidFile).Trim(), Is.EqualTo(uuid));
+        });
+    }
+
+    [Test]
+    public async Task Sigterm_LinesStillInPartialBatch_AreFlushedConfirmedAndExitIsZero()
+    {
+        var log = _temp.Combine("app.log");
+        File.WriteAllText(log, "");
+        WriteConfig($"""
+            server_addr: {_server.Address}
+            project_key: {TestServer.ProjectKey}
+            batch_size: 100000
+            flush_interval: 3600
+            heartbeat_interval: 0.2
+            poll_interval: 0.05
+            read_from: beginning
+            sources:
+              - label: app
+                path: {log}
+            """);
+        using var agent = AgentProcess.Start(_temp.Path);
+        await Eventually.WaitAsync(() => agent.Output.Contains("Reading " + log, StringComparison.Ordinal), "the agent follows the file");
+
+        File.AppendAllLines(log, Enumerable.Range(1, 500).Select(i => $"line {i}"));
+        // The heartbeat's lines_read says the agent holds them; the batch is far from full or due.
+        await Eventually.WaitAsync(() => _server.Store.ReadHeartbeats().Any(h => h.LinesRead >= 500), "a heartbeat reporting 500 lines read");
+        Assert.That(_server.Store.CountLines(), Is.Zero, "the lines wait in the partial batch");
+        agent.Signal(AgentProcess.Sigterm);
+        var code = await agent.WaitForExitAsync(ExitTimeout);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), agent.Output);
+        Assert.That(_server.Store.ReadLines().Select(l => l.Line), Is.EqualTo(Enumerable.Range(1, 500).Select(i => $"line {i}")));
+    }
+
+    [Test]
+    public async Task Start_InvalidConfig_ExitsWithConfigErrorNamingFileAndField()
+    {
+        var path = WriteConfig($"server_addr: {_server.Address}\nproject_key: k\nbatch_size: -3\n");
+
+        using var agent = AgentProcess.Start(_temp.Path);
+        var code = await agent.WaitForExitAsync(ExitTimeout);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.ConfigError));
+        Assert.That(agent.Output, Does.Contain(path).And.Contain("batch_size").And.Contain("must be greater than 0"));
+    }
+
+    [Test]
+    public async Task Start_NoConfigAndNoEnvironment_ExitsWithConfigError()
+    {
+        using var agent = AgentProcess.Start(_temp.Path);
+
+        Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.ConfigError));
+        Assert.That(agent.Output, Does.Contain("SERVER_ADDR").And.Contain("PROJECT_KEY"));
+    }
+
+    private string WriteConfig(string yaml)
+    {
+        var path = _temp.Combine("config", "agent.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+}

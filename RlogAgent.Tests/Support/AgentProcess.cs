@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace RlogAgent.Tests.Support;
+
+/// <summary>The agent as a real child process (<c>dotnet rlog-agent.dll</c>), for signals and exit codes.</summary>
+public sealed partial class AgentProcess : IDisposable
+{
+    public const int Sigterm = 15;
+    public const int Sigint = 2;
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AgentProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Everything the agent printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static AgentProcess Start(string workingDirectory, IDictionary<string, string>? environment = null, params string[] arguments)
+    {
+        var agentDll = AgentDll();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(agentDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Remove("SERVER_ADDR");
+        info.Environment.Remove("PROJECT_KEY");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    /// <summary>
+    /// The agent's own build output (next to its own deps.json), not the copy in the test folder,
+    /// whose dependencies are resolved for the test host.
+    /// </summary>
+    private static string AgentDll()
+    {
+        var testFolder = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(testFolder);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(testFolder)!);
+        var root = new DirectoryInfo(testFolder);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RlogAgent.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found above " + testFolder), "RlogAgent", "bin", configuration, framework, "rlog-agent.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build RlogAgent first", dll);
+    }
+
+    public void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        TestContext.Progress.WriteLine("[agent] " + line);
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
