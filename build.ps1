@@ -1,0 +1,162 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+  Builds, tests, publishes and demonstrates rlog. Run through the repo's local tool manifest:
+
+    dotnet tool restore
+    dotnet pwsh ./build.ps1 <task>
+
+  Tasks:
+    build    compile the solution (Release)
+    test     build, then run every test; prints "N passed, N failed, N skipped"
+    publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
+    demo     start the reference server and the agent, write a log, show its lines arriving
+  Stops at the first failure, with that step's exit code.
+#>
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'publish', 'demo')]
+    [string] $Task = 'build',
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$artifacts = Join-Path $root 'artifacts'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Step([string] $what, [scriptblock] $command) {
+    Write-Host "==> $what" -ForegroundColor Cyan
+    & $command
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "FAILED: $what (exit code $LASTEXITCODE)" -ForegroundColor Red
+        exit $LASTEXITCODE
+    }
+}
+
+function Invoke-Build {
+    Invoke-Step 'restore' { dotnet restore (Join-Path $root 'RlogAgent.sln') }
+    Invoke-Step "build ($Configuration)" { dotnet build (Join-Path $root 'RlogAgent.sln') -c $Configuration --no-restore }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $artifacts 'test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    Write-Host '==> test' -ForegroundColor Cyan
+    dotnet test (Join-Path $root 'RlogAgent.sln') -c $Configuration --no-build `
+        --logger 'trx;LogFileName=results.trx' --logger 'console;verbosity=normal' --results-directory $results
+    $testExit = $LASTEXITCODE
+    $trx = Get-ChildItem -Path $results -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($null -eq $trx) {
+        Write-Host "FAILED: test (no results written, exit code $testExit)" -ForegroundColor Red
+        exit ([Math]::Max($testExit, 1))
+    }
+    $counters = ([xml](Get-Content -Raw $trx.FullName)).TestRun.ResultSummary.Counters
+    $skipped = [int]$counters.total - [int]$counters.executed
+    Write-Host "$($counters.passed) passed, $($counters.failed) failed, $skipped skipped"
+    if ($testExit -ne 0) { exit $testExit }
+    if ([int]$counters.executed -eq 0) {
+        Write-Host 'FAILED: no test ran' -ForegroundColor Red
+        exit 1
+    }
+}
+
+function Invoke-Publish {
+    $out = Join-Path $artifacts 'publish/linux-x64'
+    Invoke-Step 'publish agent (NativeAOT, linux-x64)' {
+        dotnet publish (Join-Path $root 'RlogAgent/RlogAgent.csproj') -c Release -r linux-x64 `
+            -p:PublishAot=true -o $out
+    }
+    $binary = Join-Path $out 'rlog-agent'
+    $size = [Math]::Round((Get-Item $binary).Length / 1MB, 1)
+    Write-Host "agent binary: $binary ($size MiB)"
+}
+
+function Get-FreePort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { return $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Wait-Until([scriptblock] $condition, [string] $what, [int] $seconds = 30) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($seconds)
+    while (-not (& $condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "timed out waiting for $what" }
+        Start-Sleep -Milliseconds 100
+    }
+}
+
+function Send-Sigterm([System.Diagnostics.Process] $process) {
+    if (-not $process.HasExited) { & kill -TERM $process.Id }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $demo = Join-Path $artifacts 'demo'
+    if (Test-Path $demo) { Remove-Item -Recurse -Force $demo }
+    New-Item -ItemType Directory -Force -Path (Join-Path $demo 'logs'), (Join-Path $demo 'config') | Out-Null
+    $serverDll = Join-Path $root "RlogServer/bin/$Configuration/net10.0/rlog-server.dll"
+    $agentDll = Join-Path $root "RlogAgent/bin/$Configuration/net10.0/rlog-agent.dll"
+    $db = Join-Path $demo 'rlog.db'
+    $port = Get-FreePort
+    $log = Join-Path $demo 'logs/app.log'
+    Set-Content -Path (Join-Path $demo 'config/agent.yaml') -Value @"
+server_addr: http://127.0.0.1:$port
+project_key: demo-key
+batch_size: 200
+flush_interval: 1
+heartbeat_interval: 5
+read_from: beginning
+sources:
+  - label: demo-app
+    path: $demo/logs/*.log
+"@
+    Write-Host "==> demo: server on 127.0.0.1:$port, database $db" -ForegroundColor Cyan
+    $server = Start-Process dotnet -ArgumentList @($serverDll, '--urls', "http://127.0.0.1:$port", '--db', $db, '--project-key', 'demo-key') `
+        -WorkingDirectory $demo -PassThru -RedirectStandardOutput (Join-Path $demo 'server.log') -RedirectStandardError (Join-Path $demo 'server.err')
+    $agent = $null
+    try {
+        Wait-Until { Select-String -Path (Join-Path $demo 'server.log') -Pattern 'listening|Now listening' -Quiet } 'the server to listen'
+        $agent = Start-Process dotnet -ArgumentList @($agentDll) -WorkingDirectory $demo -PassThru `
+            -RedirectStandardOutput (Join-Path $demo 'agent.log') -RedirectStandardError (Join-Path $demo 'agent.err')
+        Write-Host '==> demo: agent started; writing 5 x 200 lines to logs/app.log' -ForegroundColor Cyan
+        $seq = 0
+        for ($round = 1; $round -le 5; $round++) {
+            $lines = for ($i = 0; $i -lt 200; $i++) {
+                $seq++
+                '{0:o} INFO [worker-{1}] request handled path=/api/v1/items/{2} status=200 seq={3}' -f [DateTime]::UtcNow, ($seq % 16), ($seq * 7919 % 99991), $seq
+            }
+            Add-Content -Path $log -Value $lines
+            Start-Sleep -Seconds 1
+            $stored = (& dotnet $serverDll stats --db $db | Select-String -Pattern 'lines' | Select-Object -First 1)
+            Write-Host "    written $seq lines; server: $stored"
+        }
+        Wait-Until { (& dotnet $serverDll stats --db $db | Out-String) -match "\b$seq\b" } "all $seq lines at the server"
+        Write-Host '==> demo: the last lines the server stored' -ForegroundColor Cyan
+        & dotnet $serverDll tail --db $db -n 5
+        Write-Host '==> demo: SIGTERM to the agent' -ForegroundColor Cyan
+        Send-Sigterm $agent
+        $agent.WaitForExit(15000) | Out-Null
+        Write-Host "    agent exit code: $($agent.ExitCode)"
+        Get-Content (Join-Path $demo 'agent.log') | Select-Object -Last 4 | ForEach-Object { "    agent: $_" }
+        & dotnet $serverDll stats --db $db
+        if ($agent.ExitCode -ne 0) { exit $agent.ExitCode }
+    }
+    finally {
+        if ($null -ne $agent -and -not $agent.HasExited) { $agent.Kill() }
+        Send-Sigterm $server
+        $server.WaitForExit(10000) | Out-Null
+        if (-not $server.HasExited) { $server.Kill() }
+    }
+}
+
+switch ($Task) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'publish' { Invoke-Publish }
+    'demo' { Invoke-Demo }
+}
+exit 0
