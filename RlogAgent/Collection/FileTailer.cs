@@ -21,7 +21,7 @@ public sealed class FileTailer : IDisposable
     public const int ReadChunkBytes = 128 * 1024;
 
     private readonly string _label;
-    private readonly SafeFileHandle _handle;
+    private SafeFileHandle _handle;
     private readonly CheckpointStore _checkpoints;
     private readonly int _maxLineBytes;
     private readonly ILogger _logger;
@@ -53,6 +53,12 @@ public sealed class FileTailer : IDisposable
 
     /// <summary>True once no configured path leads to this file any more (rotated away or deleted).</summary>
     public bool Detached { get; set; }
+
+    /// <summary>False while the handle is closed to stay under max_open_files; <see cref="TryReopen"/> brings it back.</summary>
+    public bool IsOpen => !_handle.IsClosed;
+
+    /// <summary>Bytes examined so far: what the file's length is compared with to see if it grew.</summary>
+    public long Scanned => _scanned;
 
     /// <summary>When new bytes were last read, or the tailer opened.</summary>
     public DateTime LastActivityUtc { get; private set; }
@@ -91,6 +97,11 @@ public sealed class FileTailer : IDisposable
     /// </summary>
     public int ReadLines(List<LogLine> output, ref byte[] buffer)
     {
+        if (!IsOpen)
+        {
+            return 0;
+        }
+
         var length = RandomAccess.GetLength(_handle);
         if (length < _scanned)
         {
@@ -171,6 +182,24 @@ public sealed class FileTailer : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>Closes the handle but keeps the position: the file is reopened by identity when it grows.</summary>
+    public void Close() => _handle.Dispose();
+
+    /// <summary>Reopens a closed tailer if <paramref name="path"/> is still the same file; false otherwise.</summary>
+    public bool TryReopen(string path)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (FileIdentity.OfHandle(handle, path) != Identity)
+        {
+            handle.Dispose();
+            return false;
+        }
+
+        _handle = handle;
+        Path = path;
+        return true;
     }
 
     public void Dispose() => _handle.Dispose();
@@ -359,6 +388,11 @@ public sealed class FileTailer : IDisposable
 
     private long SafeLength()
     {
+        if (!IsOpen)
+        {
+            return _scanned;
+        }
+
         try
         {
             return RandomAccess.GetLength(_handle);

@@ -18,14 +18,16 @@ public sealed class SourceCollector : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SourcePattern _pattern;
+    private readonly OpenFileLimit _openFiles;
     private readonly Dictionary<FileIdentity, FileTailer> _tailers = [];
     private readonly Dictionary<string, string> _reportedProblems = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private FileSystemWatcher? _watcher;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
 
-    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, ILogger logger, TimeProvider time)
+    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, ILogger logger, TimeProvider time)
     {
+        _openFiles = openFiles;
         _source = source;
         _options = options;
         _checkpoints = checkpoints;
@@ -34,11 +36,6 @@ public sealed class SourceCollector : IDisposable
         _time = time;
         _pattern = new SourcePattern(source.Path, source.Exclude);
     }
-
-    /// <summary>Files held open now.</summary>
-    public int OpenFiles => Volatile.Read(ref _openFiles);
-
-    private int _openFiles;
 
     /// <summary>Key under which the first scan of this source is remembered.</summary>
     public string SourceKey => _source.Label + "|" + _source.Path;
@@ -93,7 +90,7 @@ public sealed class SourceCollector : IDisposable
         _watcher?.Dispose();
         foreach (var tailer in _tailers.Values)
         {
-            tailer.Dispose();
+            CloseTailer(tailer, dispose: true);
         }
 
         _tailers.Clear();
@@ -153,8 +150,7 @@ public sealed class SourceCollector : IDisposable
         foreach (var tailer in released ?? [])
         {
             _tailers.Remove(tailer.Identity);
-            tailer.Dispose();
-            Interlocked.Decrement(ref _openFiles);
+            CloseTailer(tailer, dispose: true);
             CollectionLog.Released(_logger, tailer.Path);
         }
     }
@@ -164,7 +160,7 @@ public sealed class SourceCollector : IDisposable
         var seen = new HashSet<FileIdentity>();
         foreach (var path in _pattern.Match())
         {
-            var identity = FileIdentity.OfPath(path, out _, out var isDirectory);
+            var identity = FileIdentity.OfPath(path, out var size, out var isDirectory);
             if (isDirectory)
             {
                 Report(path, "it is a directory, not a file");
@@ -186,6 +182,11 @@ public sealed class SourceCollector : IDisposable
                 }
 
                 known.Detached = false;
+                if (!known.IsOpen && size != known.Scanned)
+                {
+                    Reopen(known, path);
+                }
+
                 continue;
             }
 
@@ -197,6 +198,12 @@ public sealed class SourceCollector : IDisposable
             if (!tailer.Detached && !seen.Contains(tailer.Identity))
             {
                 tailer.Detached = true;
+                if (!tailer.IsOpen)
+                {
+                    // Closed for room and then rotated: find it beside its old name to read it out.
+                    FindAndReopen(tailer);
+                }
+
                 var moved = tailer.CurrentPathOfHandle();
                 if (moved is not null)
                 {
@@ -210,9 +217,8 @@ public sealed class SourceCollector : IDisposable
 
     private void TryOpen(string path, bool startAtEnd, HashSet<FileIdentity> seen, bool detached = false)
     {
-        if (_tailers.Count >= _options.MaxOpenFiles)
+        if (!TakeHandle(path))
         {
-            Report(path, $"max_open_files ({_options.MaxOpenFiles}) reached");
             return;
         }
 
@@ -222,12 +228,12 @@ public sealed class SourceCollector : IDisposable
             if (!_tailers.TryAdd(tailer.Identity, tailer))
             {
                 tailer.Dispose();
+                _openFiles.Return();
                 return;
             }
 
             tailer.Detached = detached;
             seen.Add(tailer.Identity);
-            Interlocked.Increment(ref _openFiles);
             if (_reportedProblems.Remove(path))
             {
                 CollectionLog.ReadableAgain(_logger, path);
@@ -235,11 +241,89 @@ public sealed class SourceCollector : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            _openFiles.Return();
             Report(path, e.Message);
         }
     }
 
-    /// <summary>At start, files rotated away before they were read to their end are finished first.</summary>
+    /// <summary>
+    /// A handle under max_open_files: when the limit is reached, the file of this source idle the
+    /// longest (read to its end, still at its path) is closed to make room; it is reopened by identity
+    /// once it grows.
+    /// </summary>
+    private bool TakeHandle(string path)
+    {
+        if (_openFiles.TryTake())
+        {
+            return true;
+        }
+
+        var idlest = _tailers.Values
+            .Where(t => t.IsOpen && !t.Detached && t.CaughtUp)
+            .MinBy(t => t.LastActivityUtc);
+        if (idlest is not null)
+        {
+            CloseTailer(idlest, dispose: false);
+            if (_openFiles.TryTake())
+            {
+                return true;
+            }
+        }
+
+        Report(path, $"max_open_files ({_openFiles.Max}) reached; waiting for a file to be released");
+        return false;
+    }
+
+    private void Reopen(FileTailer tailer, string path)
+    {
+        if (!TakeHandle(path))
+        {
+            return;
+        }
+
+        try
+        {
+            if (!tailer.TryReopen(path))
+            {
+                _openFiles.Return();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _openFiles.Return();
+            Report(path, e.Message);
+        }
+    }
+
+    private void FindAndReopen(FileTailer tailer)
+    {
+        if (FindByIdentity(tailer.Path, tailer.Identity.ToString(), out _) is { } path)
+        {
+            Reopen(tailer, path);
+        }
+    }
+
+    private void CloseTailer(FileTailer tailer, bool dispose)
+    {
+        if (tailer.IsOpen)
+        {
+            _openFiles.Return();
+        }
+
+        if (dispose)
+        {
+            tailer.Dispose();
+        }
+        else
+        {
+            tailer.Close();
+        }
+    }
+
+    /// <summary>
+    /// At start, files rotated away before they were read to their end are finished first. One
+    /// rotated while the agent was down is found beside its last known name, by identity.
+    /// </summary>
     private void ResumeRotatedFiles()
     {
         foreach (var cp in _checkpoints.All())
@@ -249,12 +333,35 @@ public sealed class SourceCollector : IDisposable
                 continue;
             }
 
-            var identity = FileIdentity.OfPath(cp.Path, out var size, out _);
-            if (identity?.ToString() == cp.Identity && size > cp.Offset)
+            var path = FindByIdentity(cp.Path, cp.Identity, out var size);
+            if (path is not null && size > cp.Offset)
             {
-                TryOpen(cp.Path, startAtEnd: false, [], detached: true);
+                TryOpen(path, startAtEnd: false, [], detached: true);
             }
         }
+    }
+
+    private static string? FindByIdentity(string lastPath, string identity, out long size)
+    {
+        if (FileIdentity.OfPath(lastPath, out size, out _)?.ToString() == identity)
+        {
+            return lastPath;
+        }
+
+        var folder = Path.GetDirectoryName(lastPath);
+        if (folder is not null && Directory.Exists(folder))
+        {
+            foreach (var candidate in Directory.EnumerateFiles(folder))
+            {
+                if (FileIdentity.OfPath(candidate, out size, out _)?.ToString() == identity)
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        size = 0;
+        return null;
     }
 
     /// <summary>One warning per path and cause, not one per poll.</summary>

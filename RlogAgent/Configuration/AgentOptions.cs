@@ -70,6 +70,9 @@ public sealed class AgentOptions
     /// <summary>Compression of the log stream: <c>none</c> (default) or <c>gzip</c>.</summary>
     public string Compression { get; set; } = "none";
 
+    /// <summary>TLS settings for an https:// server: private CA, client certificate. Default: system roots.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>The files to ship.</summary>
     public List<SourceOptions> Sources { get; set; } = [];
 

@@ -93,6 +93,7 @@ public static class ConfigLoader
                 case "shutdown_timeout": options.ShutdownTimeout = Seconds(path, key, value); break;
                 case "compression": options.Compression = Scalar(path, key, value); break;
                 case "sources": options.Sources = ParseSources(path, value); break;
+                case "tls": options.Tls = ParseTls(path, value); break;
                 default: throw new ConfigException(path, key, "unknown setting", line);
             }
         }
@@ -148,6 +149,7 @@ public static class ConfigLoader
             throw new ConfigException(file, "compression", $"must be 'none' or 'gzip', not '{o.Compression}'");
         }
 
+        ValidateTls(o);
         var labels = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < o.Sources.Count; i++)
         {
@@ -165,6 +167,34 @@ public static class ConfigLoader
             if (!labels.Add(s.Label + "\0" + s.Path))
             {
                 throw new ConfigException(file, $"sources[{i}]", $"label '{s.Label}' with path '{s.Path}' is listed twice");
+            }
+        }
+    }
+
+    private static void ValidateTls(AgentOptions o)
+    {
+        var tls = o.Tls;
+        if (tls.CaFile is null && tls.CertFile is null && tls.KeyFile is null)
+        {
+            return;
+        }
+
+        TryServerUri(o.ServerAddr, out var uri);
+        if (uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ConfigException(o.ConfigPath, "tls", "is set, but server_addr is not an https:// address");
+        }
+
+        if ((tls.CertFile is null) != (tls.KeyFile is null))
+        {
+            throw new ConfigException(o.ConfigPath, tls.CertFile is null ? "tls.cert_file" : "tls.key_file", "mutual TLS needs both tls.cert_file and tls.key_file");
+        }
+
+        foreach (var (field, file) in new[] { ("tls.ca_file", tls.CaFile), ("tls.cert_file", tls.CertFile), ("tls.key_file", tls.KeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                throw new ConfigException(o.ConfigPath, field, $"no such file: {file}");
             }
         }
     }
@@ -223,6 +253,34 @@ public static class ConfigLoader
         }
 
         return sources;
+    }
+
+    private static TlsOptions ParseTls(string path, YamlNode value)
+    {
+        var tls = new TlsOptions();
+        if (value is YamlScalarNode { Value: null or "" or "~" or "null" })
+        {
+            return tls;
+        }
+
+        if (value is not YamlMappingNode mapping)
+        {
+            throw new ConfigException(path, "tls", "must be a mapping of ca_file, cert_file, key_file", value.Start.Line);
+        }
+
+        foreach (var (keyNode, item) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case "ca_file": tls.CaFile = Scalar(path, "tls.ca_file", item); break;
+                case "cert_file": tls.CertFile = Scalar(path, "tls.cert_file", item); break;
+                case "key_file": tls.KeyFile = Scalar(path, "tls.key_file", item); break;
+                default: throw new ConfigException(path, $"tls.{key}", "unknown setting", keyNode.Start.Line);
+            }
+        }
+
+        return tls;
     }
 
     private static List<string> StringList(string path, string field, YamlNode node)

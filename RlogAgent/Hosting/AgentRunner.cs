@@ -98,8 +98,9 @@ public sealed class AgentRunner
         sender.Start();
 
         var collectorLogger = _loggers.CreateLogger("rlog.collection");
-        var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, collectorLogger, _time)).ToList();
-        _openFiles = () => collectors.Sum(c => c.OpenFiles);
+        var openFiles = new OpenFileLimit(o.MaxOpenFiles);
+        var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, collectorLogger, _time)).ToList();
+        _openFiles = () => openFiles.Open;
         var collecting = collectors.Select(c => Task.Run(() => c.RunAsync(reading.Token), CancellationToken.None)).ToList();
         var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
         var heartbeating = heartbeat.RunAsync(background.Token);
