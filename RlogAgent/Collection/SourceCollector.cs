@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection;
 
@@ -19,14 +20,16 @@ public sealed class SourceCollector : IDisposable
     private readonly TimeProvider _time;
     private readonly SourcePattern _pattern;
     private readonly OpenFileLimit _openFiles;
+    private readonly AgentCounters _counters;
     private readonly Dictionary<FileIdentity, FileTailer> _tailers = [];
     private readonly Dictionary<string, string> _reportedProblems = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private FileSystemWatcher? _watcher;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
 
-    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, ILogger logger, TimeProvider time)
+    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, AgentCounters counters, ILogger logger, TimeProvider time)
     {
+        _counters = counters;
         _openFiles = openFiles;
         _source = source;
         _options = options;
@@ -104,6 +107,7 @@ public sealed class SourceCollector : IDisposable
         var progress = false;
         foreach (var tailer in _tailers.Values)
         {
+            _counters.FileLag[tailer.Path] = tailer.Lag;
             int consumed;
             try
             {
@@ -150,6 +154,7 @@ public sealed class SourceCollector : IDisposable
         foreach (var tailer in released ?? [])
         {
             _tailers.Remove(tailer.Identity);
+            _counters.FileLag.TryRemove(tailer.Path, out _);
             CloseTailer(tailer, dispose: true);
             CollectionLog.Released(_logger, tailer.Path);
         }

@@ -39,6 +39,9 @@ public sealed class AgentRunner
 
     public AgentCounters Counters { get; } = new();
 
+    /// <summary>Registration and refresh state, once running.</summary>
+    public TokenManager? Tokens { get; private set; }
+
     /// <summary>Files the collectors hold open now.</summary>
     public int OpenFiles => _openFiles?.Invoke() ?? 0;
 
@@ -63,6 +66,7 @@ public sealed class AgentRunner
         using var channel = GrpcChannelFactory.Create(o);
         var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
+        Tokens = tokens;
 
         try
         {
@@ -99,7 +103,7 @@ public sealed class AgentRunner
 
         var collectorLogger = _loggers.CreateLogger("rlog.collection");
         var openFiles = new OpenFileLimit(o.MaxOpenFiles);
-        var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, collectorLogger, _time)).ToList();
+        var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, Counters, collectorLogger, _time)).ToList();
         _openFiles = () => openFiles.Open;
         var collecting = collectors.Select(c => Task.Run(() => c.RunAsync(reading.Token), CancellationToken.None)).ToList();
         var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);

@@ -9,6 +9,11 @@ public sealed class AgentCounters
     private long _linesRejected;
     private long _batchesUnconfirmed;
     private long _sendRetries;
+    private long _bytesRead;
+    private long _bytesConfirmed;
+    private long _batchesSent;
+    private long _batchesConfirmed;
+    private long _batchesResent;
 
     public long LinesRead => Interlocked.Read(ref _linesRead);
 
@@ -22,7 +27,37 @@ public sealed class AgentCounters
 
     public long SendRetries => Interlocked.Read(ref _sendRetries);
 
+    /// <summary>Bytes of line text read (UTF-8, without terminators).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    public long BytesConfirmed => Interlocked.Read(ref _bytesConfirmed);
+
+    public long BatchesSent => Interlocked.Read(ref _batchesSent);
+
+    public long BatchesConfirmed => Interlocked.Read(ref _batchesConfirmed);
+
+    /// <summary>Batches written again on a new call after a failure.</summary>
+    public long BatchesResent => Interlocked.Read(ref _batchesResent);
+
+    /// <summary>Per file (by path): bytes in the file not yet read. Updated by the collectors after each pass.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> FileLag { get; } = new(StringComparer.Ordinal);
+
     public void AddRead(int lines) => Interlocked.Add(ref _linesRead, lines);
+
+    public void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+
+    public void AddBytesConfirmed(long bytes) => Interlocked.Add(ref _bytesConfirmed, bytes);
+
+    public void AddBatchSent(bool resent)
+    {
+        Interlocked.Increment(ref _batchesSent);
+        if (resent)
+        {
+            Interlocked.Increment(ref _batchesResent);
+        }
+    }
+
+    public void AddBatchesConfirmed(int batches) => Interlocked.Add(ref _batchesConfirmed, batches);
 
     public void AddSent(int lines) => Interlocked.Add(ref _linesSent, lines);
 

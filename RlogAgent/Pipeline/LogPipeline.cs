@@ -51,8 +51,10 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
     public async ValueTask WriteAsync(List<LogLine> lines, CancellationToken cancellationToken)
     {
         _counters.AddRead(lines.Count);
+        long bytes = 0;
         foreach (var line in lines)
         {
+            bytes += line.NextOffset - line.Offset;
             var cost = CostOf(line);
             if (!_budget.TryAcquire(cost))
             {
@@ -67,17 +69,21 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
                 throw new OperationCanceledException("the pipeline is complete", cancellationToken);
             }
         }
+
+        _counters.AddBytesRead(bytes);
     }
 
     /// <summary>Called by the sender once the server confirmed these lines: frees memory, moves checkpoints.</summary>
     public void OnConfirmed(IReadOnlyList<LogLine> lines)
     {
         long bytes = 0;
+        long fileBytes = 0;
         string? file = null;
         long next = 0;
         foreach (var line in lines)
         {
             bytes += CostOf(line);
+            fileBytes += line.NextOffset - line.Offset;
             if (file is not null && !ReferenceEquals(file, line.FileId) && file != line.FileId)
             {
                 _checkpoints.Confirm(file, next);
@@ -93,6 +99,7 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
         }
 
         _budget.Release(bytes);
+        _counters.AddBytesConfirmed(fileBytes);
     }
 
     /// <summary>Stops taking lines, sends the partial batch, and completes once the writer has written it.</summary>

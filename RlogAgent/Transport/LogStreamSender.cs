@@ -274,6 +274,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         _pending.RemoveRange(0, batches);
         _counters.SetUnconfirmed(_pending.Count);
         _counters.AddConfirmed(lines);
+        _counters.AddBatchesConfirmed(batches);
         TransportLog.Confirmed(_logger, batches, lines);
         _backoff.Reset();
         if (_failing)
@@ -310,6 +311,8 @@ public sealed class LogStreamSender : IAsyncDisposable
         batch.Batch.SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         await _call!.RequestStream.WriteAsync(batch.Batch, cancellationToken).ConfigureAwait(false);
         _counters.AddSent(batch.Lines.Length);
+        _counters.AddBatchSent(resent: batch.Written);
+        batch.Written = true;
     }
 
     private async Task RecoverAsync(Exception failure, CancellationToken cancellationToken)
@@ -399,5 +402,9 @@ public sealed class LogStreamSender : IAsyncDisposable
         Offset = (ulong)line.Offset,
     };
 
-    private sealed record PendingBatch(LogBatch Batch, LogLine[] Lines);
+    private sealed record PendingBatch(LogBatch Batch, LogLine[] Lines)
+    {
+        /// <summary>Written on some call already: writing it again is a re-send.</summary>
+        public bool Written { get; set; }
+    }
 }
