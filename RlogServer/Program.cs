@@ -1,1 +1,8 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using System.CommandLine;
+using RlogServer.Cli;
+
+// Signals are left to the host's console lifetime, which stops the server in order.
+return await ServerCommandLine.Create()
+    .Parse(args)
+    .InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null })
+    .ConfigureAwait(false);

@@ -75,13 +75,6 @@ public sealed class LogStore : IDisposable
         CREATE INDEX IF NOT EXISTS tokens_agent ON tokens (agent_uuid, kind);
         """;
 
-    private const string InsertLineSql = """
-        INSERT OR IGNORE INTO lines
-            (agent_uuid, file_id, file_offset, label, line, source, read_at_ms, batch_id, received_at_ms)
-        VALUES
-            ($agent_uuid, $file_id, $file_offset, $label, $line, $source, $read_at_ms, $batch_id, $received_at_ms)
-        """;
-
     private const string LineColumns = "agent_uuid, label, line, source, file_id, file_offset, batch_id";
 
     private readonly string _databasePath;
@@ -90,17 +83,8 @@ public sealed class LogStore : IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SqliteConnection _writer;
 
-    // The hot path: one prepared statement, its parameters set per line and never re-created.
-    private readonly SqliteCommand _insertLine;
-    private readonly SqliteParameter _lineAgentUuid;
-    private readonly SqliteParameter _lineFileId;
-    private readonly SqliteParameter _lineFileOffset;
-    private readonly SqliteParameter _lineLabel;
-    private readonly SqliteParameter _lineText;
-    private readonly SqliteParameter _lineSource;
-    private readonly SqliteParameter _lineReadAt;
-    private readonly SqliteParameter _lineBatchId;
-    private readonly SqliteParameter _lineReceivedAt;
+    // The hot path, prepared once and reused for every line of every batch.
+    private readonly LineInsertStatement _lineInsert;
 
     private bool _disposed;
 
@@ -144,18 +128,7 @@ public sealed class LogStore : IDisposable
             Execute(_writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
             Execute(_writer, Schema);
 
-            _insertLine = _writer.CreateCommand();
-            _insertLine.CommandText = InsertLineSql;
-            _lineAgentUuid = _insertLine.Parameters.Add("$agent_uuid", SqliteType.Text);
-            _lineFileId = _insertLine.Parameters.Add("$file_id", SqliteType.Text);
-            _lineFileOffset = _insertLine.Parameters.Add("$file_offset", SqliteType.Integer);
-            _lineLabel = _insertLine.Parameters.Add("$label", SqliteType.Text);
-            _lineText = _insertLine.Parameters.Add("$line", SqliteType.Text);
-            _lineSource = _insertLine.Parameters.Add("$source", SqliteType.Text);
-            _lineReadAt = _insertLine.Parameters.Add("$read_at_ms", SqliteType.Integer);
-            _lineBatchId = _insertLine.Parameters.Add("$batch_id", SqliteType.Text);
-            _lineReceivedAt = _insertLine.Parameters.Add("$received_at_ms", SqliteType.Integer);
-            _insertLine.Prepare();
+            _lineInsert = new LineInsertStatement(_writer);
         }
         catch
         {
@@ -219,7 +192,7 @@ public sealed class LogStore : IDisposable
                      $lines_confirmed, $batches_unconfirmed, $send_retries, $files_open, $process_cpu, $process_rss_bytes)
                 """;
             command.Parameters.AddWithValue("$agent_uuid", agentUuid);
-            command.Parameters.AddWithValue("$timestamp_ms", ToUnixMillisecondsOrNull(heartbeat.Timestamp));
+            command.Parameters.AddWithValue("$timestamp_ms", (object?)ToUnixMilliseconds(heartbeat.Timestamp) ?? DBNull.Value);
             command.Parameters.AddWithValue("$received_at_ms", receivedAt.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$cpu", heartbeat.Cpu);
             command.Parameters.AddWithValue("$memory", heartbeat.Memory);
@@ -540,7 +513,7 @@ public sealed class LogStore : IDisposable
             }
 
             _disposed = true;
-            _insertLine.Dispose();
+            _lineInsert.Dispose();
             _writer.Dispose();
             using (var reader = new SqliteConnection(_readConnectionString))
             {
@@ -560,38 +533,20 @@ public sealed class LogStore : IDisposable
         var stored = 0;
         var duplicates = 0;
         using var transaction = _writer.BeginTransaction(deferred: false);
-        _insertLine.Transaction = transaction;
-        try
+        _lineInsert.BindBatch(agentUuid, batch.BatchId, receivedAt.ToUnixTimeMilliseconds());
+        foreach (var log in batch.Logs)
         {
-            _lineAgentUuid.Value = agentUuid;
-            _lineBatchId.Value = batch.BatchId;
-            _lineReceivedAt.Value = receivedAt.ToUnixTimeMilliseconds();
-            foreach (var log in batch.Logs)
+            if (_lineInsert.Insert(log, ToUnixMilliseconds(log.Timestamp)))
             {
-                _lineFileId.Value = log.FileId;
-                // SQLite integers are signed 64-bit; the cast keeps every bit of the offset.
-                _lineFileOffset.Value = unchecked((long)log.Offset);
-                _lineLabel.Value = log.Label;
-                _lineText.Value = log.Line;
-                _lineSource.Value = log.Source;
-                _lineReadAt.Value = ToUnixMillisecondsOrNull(log.Timestamp);
-                if (_insertLine.ExecuteNonQuery() == 1)
-                {
-                    stored++;
-                }
-                else
-                {
-                    duplicates++;
-                }
+                stored++;
             }
-
-            transaction.Commit();
-        }
-        finally
-        {
-            _insertLine.Transaction = null;
+            else
+            {
+                duplicates++;
+            }
         }
 
+        transaction.Commit();
         return new BatchStoreResult(stored, duplicates);
     }
 
@@ -696,8 +651,6 @@ public sealed class LogStore : IDisposable
 
     // Computed from the raw fields: Timestamp.ToDateTimeOffset throws on values outside
     // DateTimeOffset's range, and one odd timestamp must not fail a whole batch.
-    private static object ToUnixMillisecondsOrNull(Timestamp? timestamp) =>
-        timestamp is null
-            ? DBNull.Value
-            : (timestamp.Seconds * 1000) + (timestamp.Nanos / 1_000_000);
+    private static long? ToUnixMilliseconds(Timestamp? timestamp) =>
+        timestamp is null ? null : (timestamp.Seconds * 1000) + (timestamp.Nanos / 1_000_000);
 }

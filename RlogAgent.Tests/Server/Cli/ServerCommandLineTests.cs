@@ -1,0 +1,174 @@
+using System.CommandLine;
+using Rlog.V1;
+using RlogAgent.Tests.Server.Support;
+using RlogServer.Cli;
+using RlogServer.Storage;
+
+namespace RlogAgent.Tests.Server.Cli;
+
+[TestFixture]
+public sealed class ServerCommandLineTests
+{
+    private const string AgentUuid = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
+    private static readonly TimeSpan Timeout = ServerClient.Timeout;
+
+    private string _folder = null!;
+    private string _databasePath = null!;
+
+    [SetUp]
+    public void CreateFolder()
+    {
+        _folder = Directory.CreateTempSubdirectory("rlog-cli-test-").FullName;
+        _databasePath = Path.Combine(_folder, "rlog.db");
+    }
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public async Task Invoke_NoProjectKey_ExitsNonZeroSayingHowToGiveOne()
+    {
+        var (exitCode, _, error) = await InvokeAsync("--db", _databasePath, "--urls", "http://127.0.0.1:0");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain("--project-key").And.Contain(ServerCommandLine.ProjectKeysVariable));
+            Assert.That(File.Exists(_databasePath), Is.False);
+        });
+    }
+
+    [TestCase("--access-ttl", "0")]
+    [TestCase("--refresh-ttl", "-5")]
+    [TestCase("--access-ttl", "soon")]
+    public async Task Invoke_BadLifetime_ExitsNonZero(string option, string value)
+    {
+        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain(option));
+        });
+    }
+
+    [Test]
+    public async Task Invoke_UnknownOption_ExitsNonZero()
+    {
+        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--colour", "blue");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain("--colour"));
+        });
+    }
+
+    [Test]
+    public async Task Invoke_HttpsUrl_ExitsNonZeroNamingTheUrl()
+    {
+        var (exitCode, _, error) = await InvokeAsync(
+            "--project-key", "k", "--db", _databasePath, "--urls", "https://127.0.0.1:0");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain("https://127.0.0.1:0"));
+        });
+    }
+
+    [Test]
+    public async Task Stats_DatabaseWithLines_PrintsAgentsLinesHeartbeatsAndLabels()
+    {
+        await FillDatabaseAsync();
+
+        var (exitCode, output, _) = await InvokeAsync("stats", "--db", _databasePath);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero);
+            Assert.That(output, Does.Match(@"agents\s+1\b"));
+            Assert.That(output, Does.Match(@"lines\s+5\b"));
+            Assert.That(output, Does.Match(@"heartbeats\s+1\b"));
+            Assert.That(output, Does.Match(@"app\s+3\b"));
+            Assert.That(output, Does.Match(@"nginx\s+2\b"));
+        });
+    }
+
+    [Test]
+    public async Task Stats_MissingDatabase_ExitsNonZeroWithoutCreatingIt()
+    {
+        var (exitCode, _, error) = await InvokeAsync("stats", "--db", _databasePath);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain(_databasePath));
+            Assert.That(File.Exists(_databasePath), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Tail_TwoOfFiveLines_PrintsLastTwoWithLabels()
+    {
+        var batches = await FillDatabaseAsync();
+        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"[{log.Label}] {log.Line}");
+
+        var (exitCode, output, _) = await InvokeAsync("tail", "--db", _databasePath, "-n", "2");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero);
+            Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Is.EqualTo(expected));
+        });
+    }
+
+    [TestCase("-1")]
+    [TestCase("many")]
+    public async Task Tail_BadCount_ExitsNonZero(string count)
+    {
+        await FillDatabaseAsync();
+
+        var (exitCode, output, error) = await InvokeAsync("tail", "--db", _databasePath, "-n", count);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain("-n"));
+            Assert.That(output, Does.Not.Contain("[app]"));
+        });
+    }
+
+    [Test]
+    public void CollectProjectKeys_ArgumentsAndEnvironment_MergedWithoutBlanksOrRepeats()
+    {
+        var keys = ServerCommandLine.CollectProjectKeys(["a", "b"], " b, c ,, ");
+
+        Assert.That(keys, Is.EqualTo(new[] { "a", "b", "c" }));
+    }
+
+    private async Task<LogBatch[]> FillDatabaseAsync()
+    {
+        var batches = new[] { LogBatches.Lines("file-1", 2, label: "nginx"), LogBatches.Lines("file-2", 3, label: "app") };
+        using var store = new LogStore(_databasePath);
+        await store.RecordRegistrationAsync(AgentUuid, "host", "linux", "1", DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        foreach (var batch in batches)
+        {
+            await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        }
+
+        await store.RecordHeartbeatAsync(AgentUuid, new HeartbeatRequest { Cpu = 1 }, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        return batches;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await ServerCommandLine.Create(_ => null)
+            .Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
+            .WaitAsync(Timeout);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}

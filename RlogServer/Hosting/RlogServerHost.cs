@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RlogServer.Auth;
+using RlogServer.Configuration;
+using RlogServer.Services;
+using RlogServer.Storage;
+
+namespace RlogServer.Hosting;
+
+/// <summary>
+/// Builds the rlog ingestion server: Kestrel speaking HTTP/2 only, the three rlog.v1 gRPC
+/// services, and the SQLite store. Used by <c>rlog-server</c> and by tests, which get the
+/// <see cref="LogStore"/> and <see cref="TokenService"/> from the application's services.
+/// </summary>
+public static class RlogServerHost
+{
+    // HTTP/2 flow-control windows sized so one Send stream can keep a whole 4 MiB batch in
+    // flight; Kestrel's defaults (768 KiB per stream) stall it once per window.
+    private const int StreamWindowBytes = 4 * 1024 * 1024;
+    private const int ConnectionWindowBytes = 8 * 1024 * 1024;
+
+    // A long-lived Send stream can sit idle between batches; pings find a dead agent.
+    private static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Validates <paramref name="options"/> and builds the server, listening on
+    /// <paramref name="url"/> (an <c>http://</c> URL: h2c with prior knowledge; port 0 picks a free
+    /// port). The database is opened here, so a bad path fails now rather than on the first call.
+    /// </summary>
+    /// <param name="options">Server settings; validated here.</param>
+    /// <param name="url">Where to listen, for example <c>http://127.0.0.1:50051</c>.</param>
+    /// <param name="logging">Configures logging; when null, logs go to the console.</param>
+    /// <param name="timeProvider">The clock for token lifetimes and timestamps; the system clock when null.</param>
+    public static WebApplication Build(
+        ServerOptions options,
+        string url,
+        Action<ILoggingBuilder>? logging = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        options.Validate();
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"'{url}' is not an http:// URL; the server speaks h2c only.", nameof(url));
+        }
+
+        // The empty builder reads no appsettings.json and no environment: what the server does
+        // is decided by the options and the URL passed here, in tests as in production.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(RlogServerHost).Assembly.GetName().Name,
+        });
+
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.Http2.InitialStreamWindowSize = StreamWindowBytes;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = ConnectionWindowBytes;
+            kestrel.Limits.Http2.KeepAlivePingDelay = KeepAlivePingDelay;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = KeepAlivePingTimeout;
+        });
+        builder.WebHost.UseUrls(url);
+
+        // Per-request framework logs would drown the one line per Send call.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        builder.Services.AddSingleton(services =>
+            new LogStore(options.DatabasePath, services.GetRequiredService<ILogger<LogStore>>()));
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<BearerTokenAuthenticator>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            // gzip is among the default compression providers: compressed requests are accepted.
+            grpc.MaxReceiveMessageSize = ServerOptions.MaxReceiveMessageBytes;
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<LogIngestService>();
+        app.MapGrpcService<AgentAuthService>();
+        app.MapGrpcService<AgentHealthService>();
+
+        _ = app.Services.GetRequiredService<LogStore>();
+        return app;
+    }
+}

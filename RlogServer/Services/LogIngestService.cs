@@ -1,0 +1,174 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rlog.V1;
+using RlogServer.Auth;
+using RlogServer.Storage;
+
+namespace RlogServer.Services;
+
+/// <summary>
+/// <c>rlog.v1.LogService</c>: stores every batch of a Send call, each in its own transaction,
+/// and answers OK only once the last one is committed. When the server stops, a call ends
+/// after the batch it is storing with UNAVAILABLE, so a long-lived stream does not hold the
+/// shutdown up and the agent re-sends what it was not told is stored.
+/// </summary>
+internal sealed class LogIngestService : LogService.LogServiceBase
+{
+    private readonly BearerTokenAuthenticator _authenticator;
+    private readonly LogStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<LogIngestService> _logger;
+
+    public LogIngestService(
+        BearerTokenAuthenticator authenticator,
+        LogStore store,
+        TimeProvider timeProvider,
+        IHostApplicationLifetime lifetime,
+        ILogger<LogIngestService> logger)
+    {
+        _authenticator = authenticator;
+        _store = store;
+        _timeProvider = timeProvider;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    public override async Task<Empty> Send(IAsyncStreamReader<LogBatch> requestStream, ServerCallContext context)
+    {
+        // Before the first read: a caller without a live token gets nothing stored.
+        var agentUuid = _authenticator.Authenticate(context);
+
+        var started = _timeProvider.GetTimestamp();
+        var tally = new SendTally();
+        using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(
+            context.CancellationToken,
+            _lifetime.ApplicationStopping);
+        try
+        {
+            await ReadAndStoreAsync(agentUuid, requestStream, tally, readCancellation.Token, context.CancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            LogIngestServiceLog.SendRefused(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates, ex.Status.Detail);
+            throw;
+        }
+        catch (SqliteException ex)
+        {
+            LogIngestServiceLog.StoreFailed(_logger, ex, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
+            // INTERNAL is on the agent's list of transient codes: it re-sends what was not confirmed.
+            throw new RpcException(new Status(StatusCode.Internal, "the server could not store the batch"));
+        }
+        catch (OperationCanceledException) when (
+            _lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            LogIngestServiceLog.SendEndedByShutdown(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
+            throw new RpcException(new Status(StatusCode.Unavailable, "the server is shutting down"));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The agent went away mid-call: what was committed stays; the rest it will re-send.
+            LogIngestServiceLog.SendAborted(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
+            throw;
+        }
+
+        var elapsed = _timeProvider.GetElapsedTime(started);
+        LogIngestServiceLog.SendCompleted(
+            _logger,
+            agentUuid,
+            tally.Batches,
+            tally.Stored,
+            tally.Duplicates,
+            (long)elapsed.TotalMilliseconds);
+        return new Empty();
+    }
+
+    // Batch N is stored on a pool thread while batch N+1 is read and parsed, so the two halves
+    // of the work overlap; batches are still committed one at a time, in order, and the method
+    // returns only after the last commit.
+    private async Task ReadAndStoreAsync(
+        string agentUuid,
+        IAsyncStreamReader<LogBatch> requestStream,
+        SendTally tally,
+        CancellationToken readCancellation,
+        CancellationToken callCancellation)
+    {
+        Task<BatchStoreResult>? storing = null;
+        try
+        {
+            while (await requestStream.MoveNext(readCancellation).ConfigureAwait(false))
+            {
+                var batch = requestStream.Current;
+                ThrowIfInvalid(batch);
+                if (storing is not null)
+                {
+                    tally.Add(await storing.ConfigureAwait(false));
+                    storing = null;
+                }
+
+                if (batch.Logs.Count > 0)
+                {
+                    var receivedAt = _timeProvider.GetUtcNow();
+                    storing = Task.Run(
+                        () => _store.StoreBatchAsync(agentUuid, batch, receivedAt, callCancellation),
+                        callCancellation);
+                }
+                else
+                {
+                    tally.Add(default);
+                }
+            }
+
+            if (storing is not null)
+            {
+                tally.Add(await storing.ConfigureAwait(false));
+                storing = null;
+            }
+        }
+        finally
+        {
+            if (storing is not null)
+            {
+                await FinishAfterReadFailedAsync(agentUuid, storing, tally).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Reading failed while the previous batch was being stored: that store still finishes (its
+    // lines count in the log line), and if it fails too, that failure is logged here because
+    // the read's failure is the one the agent is told about.
+    private async Task FinishAfterReadFailedAsync(string agentUuid, Task<BatchStoreResult> storing, SendTally tally)
+    {
+        try
+        {
+            tally.Add(await storing.ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+        {
+            LogIngestServiceLog.StoreFailed(_logger, ex, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
+        }
+    }
+
+    private static void ThrowIfInvalid(LogBatch batch)
+    {
+        if (batch.BatchId.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a batch has no batch_id"));
+        }
+
+        // Without a file id a line has no name, and exactly-once storage is impossible.
+        for (var i = 0; i < batch.Logs.Count; i++)
+        {
+            if (batch.Logs[i].FileId.Length == 0)
+            {
+                throw new RpcException(new Status(
+                    StatusCode.InvalidArgument,
+                    $"batch {batch.BatchId}: log {i} has no file_id"));
+            }
+        }
+    }
+}
