@@ -11,11 +11,18 @@ var configOption = new Option<string?>("--config")
 {
     Description = "Path of agent.yaml (default: config/agent.yaml under the working directory)",
 };
+var checkConfigOption = new Option<bool>("--check-config")
+{
+    Description = "Load and validate the configuration (with ${VAR} substitution and RLOG_* overrides), print it with secrets masked, and exit: 0 if valid, 2 if not",
+};
 var root = new RootCommand("rlog-agent: tails log files and ships their lines to an rlog server over gRPC.")
 {
     configOption,
+    checkConfigOption,
 };
-root.SetAction((parse, _) => RunAsync(parse.GetValue(configOption)));
+root.SetAction((parse, _) => parse.GetValue(checkConfigOption)
+    ? Task.FromResult(CheckConfig(ConfigFilePath(parse.GetValue(configOption))))
+    : RunAsync(ConfigFilePath(parse.GetValue(configOption))));
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -31,64 +38,75 @@ if (parsed.Errors.Count > 0)
 // Signals are the agent's own business (ordered drain, second signal exits), not the parser's.
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
-static async Task<int> RunAsync(string? configPath)
-{
-    using var loggers = LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(LogLevel.Information)
-        .AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-            o.ColorBehavior = LoggerColorBehavior.Disabled;
-        }));
-    var logger = loggers.CreateLogger("rlog.agent");
+static string ConfigFilePath(string? configPath) => Path.GetFullPath(configPath ?? Path.Combine("config", "agent.yaml"));
 
-    var path = Path.GetFullPath(configPath ?? Path.Combine("config", "agent.yaml"));
-    AgentOptions options;
-    var firstRun = false;
+static int CheckConfig(string path)
+{
     try
     {
-        if (File.Exists(path))
-        {
-            options = ConfigLoader.LoadFile(path);
-        }
-        else
-        {
-            options = ConfigLoader.FromEnvironment(path, Environment.GetEnvironmentVariable)
-                ?? throw new ConfigException(path, "", $"no such file; on a first run set {ConfigLoader.ServerAddrVariable} and {ConfigLoader.ProjectKeyVariable} to create it");
-            firstRun = true;
-        }
+        var (options, _) = ConfigLoader.LoadOrFirstRun(path, Environment.GetEnvironmentVariable);
+        EffectiveConfigPrinter.Print(options, Console.Out);
+        return ExitCodes.Ok;
     }
     catch (ConfigException e)
     {
-        HostingLog.ConfigProblem(logger, e.Message);
+        Console.Error.WriteLine($"rlog-agent: {e.Message}");
+        return ExitCodes.ConfigError;
+    }
+}
+
+static ILoggerFactory CreateLoggers(LogLevel level, LogFormat format) => LoggerFactory.Create(builder =>
+{
+    builder.SetMinimumLevel(level);
+    if (format == LogFormat.Json)
+    {
+        builder.AddJsonConsole(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+            o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+        });
+        return;
+    }
+
+    builder.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        o.UseUtcTimestamp = true;
+        o.ColorBehavior = LoggerColorBehavior.Disabled;
+    });
+});
+
+static async Task<int> RunAsync(string path)
+{
+    AgentOptions options;
+    bool firstRun;
+    try
+    {
+        (options, firstRun) = ConfigLoader.LoadOrFirstRun(path, Environment.GetEnvironmentVariable);
+    }
+    catch (ConfigException e)
+    {
+        // The configuration never said how to log: report in the default format.
+        using var fallback = CreateLoggers(AgentOptions.DefaultLogLevel, AgentOptions.DefaultLogFormat);
+        HostingLog.ConfigProblem(fallback.CreateLogger("rlog.agent"), e.Message);
         return ExitCodes.ConfigError;
     }
 
+    using var loggers = CreateLoggers(options.LogLevel, options.LogFormat);
+    var logger = loggers.CreateLogger("rlog.agent");
     var runner = new AgentRunner(options, loggers) { WriteConfigAfterRegistration = firstRun };
-    using var stop = new CancellationTokenSource();
-    var signals = 0;
-    void OnSignal(PosixSignalContext context)
+    signals.OnSecondSignal = () =>
     {
-        context.Cancel = true;
-        if (Interlocked.Increment(ref signals) == 1)
-        {
-            stop.Cancel();
-            return;
-        }
-
         HostingLog.Interrupted(logger);
         runner.FlushCheckpoints();
         loggers.Dispose();
-        Environment.Exit(ExitCodes.Interrupted);
-    }
+    };
 
-    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
     try
     {
-        return await runner.RunAsync(stop.Token);
+        return await runner.RunAsync(signals.Token);
     }
     catch (Exception e)
     {

@@ -36,6 +36,8 @@ public sealed partial class AgentProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public static AgentProcess Start(string workingDirectory, IDictionary<string, string>? environment = null, params string[] arguments)
     {
         var agentDll = AgentDll();

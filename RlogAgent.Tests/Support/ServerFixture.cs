@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ public sealed class TestServer : IAsyncDisposable
     private readonly Action<ILoggingBuilder>? _logging;
     private readonly TimeProvider? _timeProvider;
     private bool _ownsFolder;
+    private Action<GrpcServiceOptions>? _grpc;
     private bool _stopped;
 
     private TestServer(
@@ -87,8 +89,9 @@ public sealed class TestServer : IAsyncDisposable
         string? folder = null,
         int port = 0,
         Action<ILoggingBuilder>? logging = null,
-        TimeProvider? timeProvider = null) =>
-        StartCoreAsync(configure, folder, port, logging, timeProvider, ownsFolder: folder is null);
+        TimeProvider? timeProvider = null,
+        Action<GrpcServiceOptions>? grpc = null) =>
+        StartCoreAsync(configure, folder, port, logging, timeProvider, ownsFolder: folder is null, grpc);
 
     /// <summary>
     /// Stops this server if it runs, then starts a new one on the same port and database with the
@@ -97,7 +100,7 @@ public sealed class TestServer : IAsyncDisposable
     public async Task<TestServer> RestartAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        var next = await StartCoreAsync(_configure, Folder, Port, _logging, _timeProvider, _ownsFolder).ConfigureAwait(false);
+        var next = await StartCoreAsync(_configure, Folder, Port, _logging, _timeProvider, _ownsFolder, _grpc).ConfigureAwait(false);
         _ownsFolder = false;
         return next;
     }
@@ -138,7 +141,8 @@ public sealed class TestServer : IAsyncDisposable
         int port,
         Action<ILoggingBuilder>? logging,
         TimeProvider? timeProvider,
-        bool ownsFolder)
+        bool ownsFolder,
+        Action<GrpcServiceOptions>? grpc)
     {
         var createdFolder = folder is null;
         folder ??= Directory.CreateTempSubdirectory("rlog-server-test-").FullName;
@@ -151,13 +155,14 @@ public sealed class TestServer : IAsyncDisposable
 
         var app = RlogServerHost.Build(
             options,
-            $"http://127.0.0.1:{port}",
+            $"{(options.HasTls ? "https" : "http")}://127.0.0.1:{port}",
             builder =>
             {
                 builder.ClearProviders();
                 logging?.Invoke(builder);
             },
-            timeProvider);
+            timeProvider,
+            grpc);
         try
         {
             await app.StartAsync().WaitAsync(StartTimeout).ConfigureAwait(false);
@@ -175,6 +180,6 @@ public sealed class TestServer : IAsyncDisposable
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         var address = new Uri(addresses.Addresses.Single());
-        return new TestServer(app, options, address, folder, ownsFolder, configure, logging, timeProvider);
+        return new TestServer(app, options, address, folder, ownsFolder, configure, logging, timeProvider) { _grpc = grpc };
     }
 }

@@ -32,7 +32,7 @@ internal static class ServerCommandLine
         environment ??= Environment.GetEnvironmentVariable;
         var urls = new Option<string>("--urls")
         {
-            Description = "Where to listen: an http:// URL (HTTP/2 without TLS).",
+            Description = "Where to listen: an http:// URL (HTTP/2 without TLS), or https:// with --tls-cert and --tls-key.",
             DefaultValueFactory = _ => DefaultUrl,
         };
         var database = DatabaseOption();
@@ -50,6 +50,10 @@ internal static class ServerCommandLine
             "Refresh token lifetime in seconds.",
             ServerOptions.DefaultRefreshTokenLifetime);
 
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate to serve https:// with." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
+        var clientCa = new Option<string?>("--client-ca") { Description = "PEM CA: require agents to present a client certificate it signed (mutual TLS)." };
+
         var root = new RootCommand("rlog-server: the reference rlog ingestion server (gRPC, SQLite).")
         {
             urls,
@@ -57,6 +61,9 @@ internal static class ServerCommandLine
             projectKeys,
             accessTtl,
             refreshTtl,
+            tlsCert,
+            tlsKey,
+            clientCa,
             StatsCommand.Create(),
             TailCommand.Create(),
         };
@@ -69,6 +76,9 @@ internal static class ServerCommandLine
                 DatabasePath = parse.GetValue(database)!,
                 AccessTokenLifetime = TimeSpan.FromSeconds(parse.GetValue(accessTtl)),
                 RefreshTokenLifetime = TimeSpan.FromSeconds(parse.GetValue(refreshTtl)),
+                TlsCertificatePath = parse.GetValue(tlsCert),
+                TlsKeyPath = parse.GetValue(tlsKey),
+                ClientCaPath = parse.GetValue(clientCa),
                 ProjectKeys = CollectProjectKeys(
                     parse.GetValue(projectKeys),
                     environment(ProjectKeysVariable)),

@@ -35,6 +35,18 @@ public sealed class ServerOptions
     /// <summary>How long a refresh token may be exchanged after it is issued. Default 30 days.</summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = DefaultRefreshTokenLifetime;
 
+    /// <summary>PEM certificate the server presents on https:// URLs. Default: none (h2c only).</summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertificatePath"/>. Default: none.</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>PEM CA certificate: when set, agents must present a client certificate it signed (mutual TLS). Default: none.</summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>True when the server has a certificate to serve https:// with.</summary>
+    public bool HasTls => TlsCertificatePath is not null;
+
     /// <summary>
     /// Checks every setting and throws <see cref="InvalidOperationException"/> naming the first
     /// field that is wrong and why.
@@ -67,6 +79,24 @@ public sealed class ServerOptions
         {
             throw new InvalidOperationException(
                 $"RefreshTokenLifetime: must be positive, was {RefreshTokenLifetime}.");
+        }
+
+        if ((TlsCertificatePath is null) != (TlsKeyPath is null))
+        {
+            throw new InvalidOperationException("TlsCertificatePath, TlsKeyPath: give both --tls-cert and --tls-key, or neither.");
+        }
+
+        if (ClientCaPath is not null && TlsCertificatePath is null)
+        {
+            throw new InvalidOperationException("ClientCaPath: mutual TLS (--client-ca) needs --tls-cert and --tls-key.");
+        }
+
+        foreach (var (field, path) in new[] { ("TlsCertificatePath", TlsCertificatePath), ("TlsKeyPath", TlsKeyPath), ("ClientCaPath", ClientCaPath) })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                throw new InvalidOperationException($"{field}: no such file: {path}");
+            }
         }
     }
 }

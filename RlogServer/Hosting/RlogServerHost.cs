@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -35,18 +36,25 @@ public static class RlogServerHost
     /// <param name="url">Where to listen, for example <c>http://127.0.0.1:50051</c>.</param>
     /// <param name="logging">Configures logging; when null, logs go to the console.</param>
     /// <param name="timeProvider">The clock for token lifetimes and timestamps; the system clock when null.</param>
+    /// <param name="configureGrpc">Adds to the gRPC options, for example an interceptor (tests inject faults this way).</param>
     public static WebApplication Build(
         ServerOptions options,
         string url,
         Action<ILoggingBuilder>? logging = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Action<GrpcServiceOptions>? configureGrpc = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         options.Validate();
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        var expected = options.HasTls ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != expected)
         {
-            throw new ArgumentException($"'{url}' is not an http:// URL; the server speaks h2c only.", nameof(url));
+            throw new ArgumentException(
+                options.HasTls
+                    ? $"'{url}' is not an https:// URL; with a TLS certificate the server speaks HTTP/2 over TLS only."
+                    : $"'{url}' is not an http:// URL; without --tls-cert the server speaks h2c only.",
+                nameof(url));
         }
 
         // The empty builder reads no appsettings.json and no environment: what the server does
@@ -60,7 +68,14 @@ public static class RlogServerHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ConfigureEndpointDefaults(listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (options.HasTls)
+                {
+                    listen.UseHttps(ServerTls.HttpsOptions(options));
+                }
+            });
             kestrel.Limits.Http2.InitialStreamWindowSize = StreamWindowBytes;
             kestrel.Limits.Http2.InitialConnectionWindowSize = ConnectionWindowBytes;
             kestrel.Limits.Http2.KeepAlivePingDelay = KeepAlivePingDelay;
@@ -96,6 +111,7 @@ public static class RlogServerHost
         {
             // gzip is among the default compression providers: compressed requests are accepted.
             grpc.MaxReceiveMessageSize = ServerOptions.MaxReceiveMessageBytes;
+            configureGrpc?.Invoke(grpc);
         });
 
         var app = builder.Build();

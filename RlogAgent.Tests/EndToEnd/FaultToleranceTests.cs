@@ -1,0 +1,290 @@
+using Microsoft.Extensions.Logging;
+using RlogAgent.Tests.Server.Support;
+using RlogAgent.Tests.Support;
+
+namespace RlogAgent.Tests.EndToEnd;
+
+/// <summary>A fault-injecting server on loopback: aborted calls, refusals, silence, slowness, TLS.</summary>
+[TestFixture]
+public sealed class FaultToleranceTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private TempFolder _temp = null!;
+    private TestServer _server = null!;
+    private FaultPlan _faults = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _temp = new TempFolder();
+        _faults = new FaultPlan();
+        _server = await TestServer.StartAsync(grpc: g => g.Interceptors.Add<FaultInjector>(_faults)).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Test]
+    public async Task CallsAbortedAfterSomeBatches_EveryLineStoredOnceAfterResends()
+    {
+        _faults.AbortSendAfterBatches = 2;
+        _faults.AllowAborts(5);
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 2000);
+        await using var agent = StartAgent(log, "max_unconfirmed_batches: 6");
+
+        await WaitForLinesAsync(2000);
+
+        AssertExactly(2000);
+        Assert.Multiple(() =>
+        {
+            Assert.That(agent.Runner.Counters.SendRetries, Is.GreaterThanOrEqualTo(5));
+            Assert.That(agent.Runner.Counters.BatchesResent, Is.GreaterThan(0));
+        });
+    }
+
+    [Test]
+    public async Task UnauthenticatedStorm_BacksOffInsteadOfSpinning()
+    {
+        _faults.RejectSendsAsUnauthenticated = true;
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 10);
+        await using var agent = StartAgent(log);
+        await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a first Send call");
+        var started = DateTime.UtcNow;
+
+        await Eventually.WaitAsync(() => DateTime.UtcNow - started > TimeSpan.FromSeconds(3) || _faults.SendCalls > 20, "three seconds of refusals");
+        var calls = _faults.SendCalls;
+        _faults.RejectSendsAsUnauthenticated = false;
+        await WaitForLinesAsync(10);
+
+        // 0.5 s doubling: at most a handful of attempts in 3 s, not hundreds.
+        Assert.That(calls, Is.LessThanOrEqualTo(8));
+        AssertExactly(10);
+    }
+
+    [Test]
+    public async Task RefusedBatch_IsLoggedWithItsIdAndCountedAndTheRestIsStored()
+    {
+        using var logs = new CapturingLoggerProvider();
+        _faults.PoisonLine = "line 000150";
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 300);
+        var yaml = AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
+              - label: app
+                path: {log}
+            """, "max_unconfirmed_batches: 3");
+        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml, logs);
+
+        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesRejected > 0 && _server.Store.CountLines() + agent.Runner.Counters.LinesRejected >= 300, "every line stored or rejected");
+
+        var rejected = logs.Entries.Single(e => e.Level == LogLevel.Error && e.Message.Contains("refused batch", StringComparison.Ordinal));
+        var stored = _server.Store.ReadLines().Select(l => l.Line).ToHashSet();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rejected.Message, Does.Match("batch [0-9a-f-]{36}"));
+            Assert.That(stored, Does.Not.Contain("line 000150"));
+            Assert.That(stored.Count + agent.Runner.Counters.LinesRejected, Is.EqualTo(300));
+            Assert.That(agent.Runner.Counters.LinesRejected, Is.LessThanOrEqualTo(100), "only the refused batch is skipped");
+        });
+    }
+
+    [Test]
+    public async Task HeartbeatsKeepTheirIntervalWhileShippingFails()
+    {
+        _faults.FailSends = true;
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 10);
+        await using var agent = StartAgent(log);
+        await Eventually.WaitAsync(() => agent.Runner.Counters.SendRetries >= 1, "shipping fails");
+        var before = _server.Store.CountHeartbeats();
+
+        await Eventually.WaitAsync(() => _server.Store.CountHeartbeats() >= before + 3, "three more heartbeats while Send fails", TimeSpan.FromSeconds(6));
+
+        Assert.That(_server.Store.CountLines(), Is.Zero);
+    }
+
+    [Test]
+    public async Task ShippingGoesOnWhileHeartbeatsFail()
+    {
+        _faults.FailHeartbeats = true;
+        var log = _temp.Combine("app.log");
+        await using var agent = StartAgent(log);
+
+        for (var round = 0; round < 3; round++)
+        {
+            Append(log, round * 50, 50);
+            await WaitForLinesAsync((round + 1) * 50);
+        }
+
+        Assert.That(_server.Store.CountHeartbeats(), Is.Zero);
+        AssertExactly(150);
+    }
+
+    [Test]
+    [Platform(Exclude = "Win", Reason = "POSIX signals")]
+    public async Task ServerNeverConfirms_SigtermExitsWithCode4WithinBudgetAndNextStartResends()
+    {
+        _faults.HangSends = true;
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 100);
+        WriteProcessConfig(log, "shutdown_timeout: 2");
+        using (var agent = AgentProcess.Start(_temp.Path))
+        {
+            await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a Send call that will never be answered");
+            var signalled = DateTime.UtcNow;
+            agent.Signal(AgentProcess.Sigterm);
+
+            Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.ShutdownIncomplete), agent.Output);
+            Assert.That(DateTime.UtcNow - signalled, Is.LessThan(TimeSpan.FromSeconds(8)), "the budget is 2 s");
+        }
+
+        _faults.HangSends = false;
+        using (var again = AgentProcess.Start(_temp.Path))
+        {
+            // The hanging server stored the lines without confirming them: the next start sends them again.
+            await Eventually.WaitAsync(() => _faults.SendCalls >= 2, "the next start sends again");
+            again.Signal(AgentProcess.Sigterm);
+            Assert.That(await again.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), again.Output);
+        }
+
+        AssertExactly(100);
+    }
+
+    [Test]
+    [Platform(Exclude = "Win", Reason = "POSIX signals")]
+    public async Task SecondSignal_ExitsAtOnce()
+    {
+        _faults.HangSends = true;
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 10);
+        WriteProcessConfig(log, "shutdown_timeout: 60");
+        using var agent = AgentProcess.Start(_temp.Path);
+        await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a Send call that will never be answered");
+
+        agent.Signal(AgentProcess.Sigterm);
+        await Eventually.WaitAsync(() => agent.Output.Contains("Stopping", StringComparison.Ordinal), "the drain started");
+        agent.Signal(AgentProcess.Sigint);
+
+        Assert.That(await agent.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Interrupted), agent.Output);
+    }
+
+    [Test]
+    [Platform(Exclude = "Win", Reason = "/proc")]
+    public async Task SlowServerWithLargeBacklog_AgentMemoryStaysNearItsBudget()
+    {
+        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(30);
+        var log = _temp.Combine("big.log");
+        var line = new string('x', 200);
+        File.WriteAllLines(log, Enumerable.Range(0, 200_000).Select(i => $"{i:D8} {line}"));
+        WriteProcessConfig(log, "max_buffer_bytes: 4194304\nbatch_size: 500");
+        using var agent = AgentProcess.Start(_temp.Path);
+        await Eventually.WaitAsync(() => _server.Store.CountLines() >= 5_000, "shipping under way");
+        var startRss = ReadStatusKb(agent, "VmRSS");
+
+        await Eventually.WaitAsync(() => _server.Store.CountLines() >= 20_000, "a backlog shipped slowly", TimeSpan.FromSeconds(60));
+        var peak = ReadStatusKb(agent, "VmHWM");
+        agent.Signal(AgentProcess.Sigterm);
+        await agent.WaitForExitAsync(ExitTimeout);
+
+        // The file is 41 MB; the agent holds at most max_buffer_bytes (4 MiB) of it, charged at
+        // twice its size as UTF-16: its peak stays far below the file and near where it started.
+        TestContext.Out.WriteLine($"rss at 5k lines: {startRss} kB, peak: {peak} kB");
+        Assert.That(peak - startRss, Is.LessThan(24 * 1024), "peak RSS grew by less than 24 MiB while 41 MB waited in the file");
+    }
+
+    [Test]
+    public async Task Tls_PrivateCa_ShipsOverHttps()
+    {
+        var certs = TestCertificates.Create(_temp.Combine("certs"));
+        await using var tlsServer = await TestServer.StartAsync(o =>
+        {
+            o.TlsCertificatePath = certs.ServerCertFile;
+            o.TlsKeyPath = certs.ServerKeyFile;
+        }).WaitAsync(TimeSpan.FromSeconds(20));
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 20);
+
+        await using var agent = StartAgentFor(tlsServer, log, $"tls:\n  ca_file: {certs.CaFile}");
+        await Eventually.WaitAsync(() => tlsServer.Store.CountLines() >= 20, "lines over TLS");
+
+        Assert.That(tlsServer.Address.Scheme, Is.EqualTo("https"));
+        Assert.That(tlsServer.Store.CountLines(), Is.EqualTo(20));
+    }
+
+    [Test]
+    public async Task MutualTls_ClientCertificateRequiredAndAccepted()
+    {
+        var certs = TestCertificates.Create(_temp.Combine("certs"));
+        await using var tlsServer = await TestServer.StartAsync(o =>
+        {
+            o.TlsCertificatePath = certs.ServerCertFile;
+            o.TlsKeyPath = certs.ServerKeyFile;
+            o.ClientCaPath = certs.CaFile;
+        }).WaitAsync(TimeSpan.FromSeconds(20));
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 20);
+
+        using (var logs = new CapturingLoggerProvider())
+        {
+            await using var anonymous = StartAgentFor(tlsServer, log, $"tls:\n  ca_file: {certs.CaFile}", logs, "state-anon");
+            await Eventually.WaitAsync(() => logs.Entries.Any(e => e.Message.Contains("Cannot reach the server", StringComparison.Ordinal)), "the server refuses an agent without a client certificate");
+            Assert.That(tlsServer.Store.AgentUuids(), Is.Empty);
+        }
+
+        await using var agent = StartAgentFor(tlsServer, log, $"tls:\n  ca_file: {certs.CaFile}\n  cert_file: {certs.ClientCertFile}\n  key_file: {certs.ClientKeyFile}");
+        await Eventually.WaitAsync(() => tlsServer.Store.CountLines() >= 20, "lines over mutual TLS");
+
+        Assert.That(tlsServer.Store.CountLines(), Is.EqualTo(20));
+    }
+
+    private AgentHarness StartAgent(string log, string extra = "") => StartAgentFor(_server, log, extra);
+
+    private AgentHarness StartAgentFor(TestServer server, string log, string extra, ILoggerProvider? logs = null, string state = "state") =>
+        AgentHarness.Start(_temp.Combine(state + ".yaml"), AgentHarness.Config(server.Address, _temp.Combine(state), $"""
+              - label: app
+                path: {log}
+            """, extra), logs);
+
+    private void WriteProcessConfig(string log, string extra)
+    {
+        Directory.CreateDirectory(_temp.Combine("config"));
+        File.WriteAllText(_temp.Combine("config", "agent.yaml"), $"""
+            server_addr: {_server.Address}
+            project_key: {TestServer.ProjectKey}
+            flush_interval: 0.2
+            heartbeat_interval: 1
+            poll_interval: 0.05
+            read_from: beginning
+            {extra}
+            sources:
+              - label: app
+                path: {log}
+            """);
+    }
+
+    private static long ReadStatusKb(AgentProcess agent, string field)
+    {
+        var line = File.ReadLines($"/proc/{agent.Id}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private void AssertExactly(int count)
+    {
+        var lines = _server.Store.ReadLines().Select(l => l.Line).ToList();
+        Assert.That(lines, Has.Count.EqualTo(count), "each line stored once");
+        Assert.That(lines.Order(StringComparer.Ordinal), Is.EqualTo(Enumerable.Range(0, count).Select(Line)), "no line lost");
+    }
+
+    private static string Line(int i) => $"line {i:D6}";
+
+    private static void Append(string path, int from, int count) =>
+        File.AppendAllLines(path, Enumerable.Range(from, count).Select(Line));
+
+    private Task WaitForLinesAsync(int count) =>
+        Eventually.WaitAsync(() => _server.Store.CountLines() >= count, $"{count} lines stored (have {_server.Store.CountLines()})", TimeSpan.FromSeconds(40));
+}

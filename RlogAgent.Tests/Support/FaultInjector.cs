@@ -1,0 +1,87 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Rlog.V1;
+
+namespace RlogAgent.Tests.Support;
+
+/// <summary>A server-side interceptor that breaks calls the way <see cref="FaultPlan"/> says.</summary>
+public sealed class FaultInjector : Interceptor
+{
+    private readonly FaultPlan _plan;
+
+    public FaultInjector(FaultPlan plan)
+    {
+        _plan = plan;
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        _plan.CountSendCall();
+        if (_plan.RejectSendsAsUnauthenticated)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "injected: token refused"));
+        }
+
+        if (_plan.FailSends)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "injected: send refused"));
+        }
+
+        var response = await continuation(new FaultyReader<TRequest>(requestStream, _plan), context).ConfigureAwait(false);
+        if (_plan.HangSends)
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (_plan.FailHeartbeats && request is HeartbeatRequest)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "injected: heartbeat refused"));
+        }
+
+        return continuation(request, context);
+    }
+
+    private sealed class FaultyReader<T>(IAsyncStreamReader<T> inner, FaultPlan plan) : IAsyncStreamReader<T>
+    {
+        private int _batches;
+
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (plan.AbortSendAfterBatches > 0 && _batches >= plan.AbortSendAfterBatches && plan.TakeAbort())
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "injected: call aborted"));
+            }
+
+            if (plan.DelayPerBatch > TimeSpan.Zero)
+            {
+                await Task.Delay(plan.DelayPerBatch, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!await inner.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            _batches++;
+            if (plan.PoisonLine is { } poison && inner.Current is LogBatch batch && batch.Logs.Any(l => l.Line == poison))
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"injected: batch {batch.BatchId} refused"));
+            }
+
+            return true;
+        }
+    }
+}
