@@ -44,6 +44,42 @@ public sealed class DeliveryTests
     }
 
     [Test]
+    public async Task ServerProcessKilledMidStreamAndRestarted_EveryLineStoredOnce()
+    {
+        var database = _temp.Combine("killed.db");
+        var server = await ServerProcess.StartAsync(database);
+        var log = _temp.Combine("app.log");
+        File.WriteAllText(log, "");
+        var yaml = AgentHarness.Config(server.Address, _temp.Combine("state"), $"""
+              - label: app
+                path: {log}
+            """);
+        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml);
+        using var reader = new RlogServer.Storage.LogStore(database);
+        try
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                Append(log, round * 1000, 1000);
+                await Eventually.WaitAsync(() => reader.CountLines() >= (round * 1000) + 300, "part of the round stored");
+                server.Kill();
+                server.Dispose();
+                server = await ServerProcess.StartAsync(database, server.Address.Port);
+            }
+
+            await Eventually.WaitAsync(() => reader.CountLines() >= 3000, $"3000 lines stored (have {reader.CountLines()})", TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            server.Dispose();
+        }
+
+        var lines = reader.ReadLines().Select(l => l.Line).ToList();
+        Assert.That(lines, Has.Count.EqualTo(3000));
+        Assert.That(lines.Order(StringComparer.Ordinal), Is.EqualTo(Enumerable.Range(0, 3000).Select(Line)));
+    }
+
+    [Test]
     public async Task ServerDownWhenAgentStarts_ShipsOnceItComesUp()
     {
         var log = _temp.Combine("app.log");

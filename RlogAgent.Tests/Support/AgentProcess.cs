@@ -40,7 +40,7 @@ public sealed partial class AgentProcess : IDisposable
 
     public static AgentProcess Start(string workingDirectory, IDictionary<string, string>? environment = null, params string[] arguments)
     {
-        var agentDll = AgentDll();
+        var agentDll = BuildOutput.Find("RlogAgent", "rlog-agent.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -62,25 +62,6 @@ public sealed partial class AgentProcess : IDisposable
         }
 
         return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
-    }
-
-    /// <summary>
-    /// The agent's own build output (next to its own deps.json), not the copy in the test folder,
-    /// whose dependencies are resolved for the test host.
-    /// </summary>
-    private static string AgentDll()
-    {
-        var testFolder = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var framework = Path.GetFileName(testFolder);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(testFolder)!);
-        var root = new DirectoryInfo(testFolder);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RlogAgent.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found above " + testFolder), "RlogAgent", "bin", configuration, framework, "rlog-agent.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("build RlogAgent first", dll);
     }
 
     public void Signal(int signal)
