@@ -48,6 +48,20 @@ public sealed class FaultToleranceTests
     }
 
     [Test]
+    public async Task LongLines_BatchesStayUnderFourMebibytesEncoded()
+    {
+        var log = _temp.Combine("app.log");
+        var big = new string('b', 900_000);
+        File.WriteAllLines(log, Enumerable.Range(0, 12).Select(i => $"{i:D2} {big}"));
+        await using var agent = StartAgent(log);
+
+        await WaitForLinesAsync(12);
+
+        Assert.That(_faults.LargestBatchBytes, Is.InRange(2_000_000, 4 * 1024 * 1024));
+        Assert.That(_server.Store.ReadLines().Select(l => l.Line.Length), Has.All.EqualTo(900_003));
+    }
+
+    [Test]
     public async Task UnauthenticatedStorm_BacksOffInsteadOfSpinning()
     {
         _faults.RejectSendsAsUnauthenticated = true;

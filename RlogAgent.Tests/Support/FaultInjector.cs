@@ -76,6 +76,11 @@ public sealed class FaultInjector : Interceptor
             }
 
             _batches++;
+            if (inner.Current is LogBatch received)
+            {
+                plan.RecordBatchSize(received.CalculateSize());
+            }
+
             if (plan.PoisonLine is { } poison && inner.Current is LogBatch batch && batch.Logs.Any(l => l.Line == poison))
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"injected: batch {batch.BatchId} refused"));

@@ -27,6 +27,19 @@ public sealed class FaultPlan
     /// <summary>A call carrying a line with this text is refused with INVALID_ARGUMENT.</summary>
     public string? PoisonLine { get; set; }
 
+    /// <summary>The largest encoded LogBatch the server has read.</summary>
+    public int LargestBatchBytes => Volatile.Read(ref _largestBatch);
+
+    private int _largestBatch;
+
+    internal void RecordBatchSize(int bytes)
+    {
+        int seen;
+        while (bytes > (seen = Volatile.Read(ref _largestBatch)) && Interlocked.CompareExchange(ref _largestBatch, bytes, seen) != seen)
+        {
+        }
+    }
+
     /// <summary>Send calls the server has seen.</summary>
     public int SendCalls => Volatile.Read(ref _sendCalls);
 

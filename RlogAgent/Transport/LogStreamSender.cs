@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -363,15 +364,21 @@ public sealed class LogStreamSender : IAsyncDisposable
     private static bool IsCallFailure(Exception e, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && e is RpcException or IOException or InvalidOperationException or HttpRequestException or ObjectDisposedException;
 
+    /// <summary>
+    /// Turns a Dataflow batch into LogBatches of at most <see cref="MaxBatchBytes"/> encoded bytes.
+    /// Sizes are an upper bound counted without encoding: the line's UTF-8 length, the per-file
+    /// strings' lengths (counted once while they repeat) and a fixed allowance for tags, lengths,
+    /// timestamp and offset. Lines read together share one Timestamp.
+    /// </summary>
     private IEnumerable<PendingBatch> Split(LogLine[] lines)
     {
         var batch = NewBatch();
         var size = 0;
         var start = 0;
+        var sizes = new FieldSizes();
         for (var i = 0; i < lines.Length; i++)
         {
-            var log = ToLog(lines[i]);
-            var logSize = log.CalculateSize() + 8;
+            var log = ToLog(lines[i], ref sizes, out var logSize);
             if (batch.Logs.Count > 0 && size + logSize > MaxBatchBytes)
             {
                 yield return new PendingBatch(batch, lines[start..i]);
@@ -392,15 +399,46 @@ public sealed class LogStreamSender : IAsyncDisposable
 
     private static LogBatch NewBatch() => new() { BatchId = Guid.CreateVersion7().ToString() };
 
-    private static Log ToLog(in LogLine line) => new()
+    private static Log ToLog(in LogLine line, ref FieldSizes sizes, out int encodedSize)
     {
-        Label = line.Label,
-        Line = line.Text,
-        Timestamp = Timestamp.FromDateTime(line.ReadAtUtc),
-        Source = line.Source,
-        FileId = line.FileId,
-        Offset = (ulong)line.Offset,
-    };
+        if (!ReferenceEquals(line.Label, sizes.Label) || !ReferenceEquals(line.Source, sizes.Source) || !ReferenceEquals(line.FileId, sizes.FileId))
+        {
+            sizes.Label = line.Label;
+            sizes.Source = line.Source;
+            sizes.FileId = line.FileId;
+            sizes.Bytes = Encoding.UTF8.GetByteCount(line.Label) + Encoding.UTF8.GetByteCount(line.Source) + Encoding.UTF8.GetByteCount(line.FileId);
+        }
+
+        if (sizes.Timestamp is null || sizes.ReadAt != line.ReadAtUtc)
+        {
+            sizes.ReadAt = line.ReadAtUtc;
+            sizes.Timestamp = Timestamp.FromDateTime(line.ReadAtUtc);
+        }
+
+        encodedSize = sizes.Bytes + Encoding.UTF8.GetByteCount(line.Text) + FieldOverheadBytes;
+        return new Log
+        {
+            Label = line.Label,
+            Line = line.Text,
+            Timestamp = sizes.Timestamp,
+            Source = line.Source,
+            FileId = line.FileId,
+            Offset = (ulong)line.Offset,
+        };
+    }
+
+    /// <summary>Tags, length prefixes, the timestamp and the offset of one Log, at their largest.</summary>
+    private const int FieldOverheadBytes = 64;
+
+    private struct FieldSizes
+    {
+        public string? Label;
+        public string? Source;
+        public string? FileId;
+        public int Bytes;
+        public DateTime ReadAt;
+        public Timestamp? Timestamp;
+    }
 
     private sealed record PendingBatch(LogBatch Batch, LogLine[] Lines)
     {
