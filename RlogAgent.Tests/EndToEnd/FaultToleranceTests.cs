@@ -61,6 +61,20 @@ public sealed class FaultToleranceTests
         Assert.That(_server.Store.ReadLines().Select(l => l.Line.Length), Has.All.EqualTo(900_003));
     }
 
+    [TestCase("gzip", "gzip")]
+    [TestCase("none", "")]
+    public async Task Compression_Setting_DecidesTheStreamEncoding(string setting, string header)
+    {
+        var log = _temp.Combine("app.log");
+        Append(log, 0, 100);
+        await using var agent = StartAgent(log, $"compression: {setting}");
+
+        await WaitForLinesAsync(100);
+
+        Assert.That(_faults.SendEncodings.Distinct().ToList(), Is.EqualTo(new[] { header }), string.Join(",", _faults.SendEncodings));
+        AssertExactly(100);
+    }
+
     [Test]
     public async Task UnauthenticatedStorm_BacksOffInsteadOfSpinning()
     {

@@ -120,6 +120,25 @@ public sealed class ProcessTests
         Assert.That(agent.Output, Does.Contain("SERVER_ADDR").And.Contain("PROJECT_KEY"));
     }
 
+    [TestCase("--version", "0.1.0")]
+    [TestCase("--help", "--config")]
+    public async Task InformationalOptions_PrintAndExitZero(string option, string expected)
+    {
+        using var agent = AgentProcess.Start(_temp.Path, null, option);
+
+        Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(agent.Output, Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task UnknownOption_ExitsWithUsageError()
+    {
+        using var agent = AgentProcess.Start(_temp.Path, null, "--no-such-option");
+
+        Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.ConfigError));
+        Assert.That(agent.Output, Does.Contain("--no-such-option"));
+    }
+
     private string WriteConfig(string yaml)
     {
         var path = _temp.Combine("config", "agent.yaml");

@@ -20,6 +20,8 @@ public sealed class FaultInjector : Interceptor
         ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         _plan.CountSendCall();
+        // ServerCallContext.RequestHeaders leaves out grpc-* transport headers: read the HTTP request.
+        _plan.SendEncodings.Add(context.GetHttpContext().Request.Headers["grpc-encoding"].ToString());
         if (_plan.RejectSendsAsUnauthenticated)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "injected: token refused"));

@@ -40,6 +40,9 @@ public sealed class FaultPlan
         }
     }
 
+    /// <summary>The grpc-encoding header of every Send call (empty: none).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> SendEncodings { get; } = [];
+
     /// <summary>Send calls the server has seen.</summary>
     public int SendCalls => Volatile.Read(ref _sendCalls);
 
