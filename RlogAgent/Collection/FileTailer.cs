@@ -32,6 +32,7 @@ public sealed class FileTailer : IDisposable
     private int _generation;
     private long _lineStart;
     private long _scanned;
+    private long _lastLength;
 
     private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, ILogger logger, TimeProvider time)
     {
@@ -66,8 +67,8 @@ public sealed class FileTailer : IDisposable
     /// <summary>True when every byte of the file has been examined (an unfinished line may be held).</summary>
     public bool CaughtUp => _scanned >= SafeLength();
 
-    /// <summary>Bytes of the file not yet examined.</summary>
-    public long Lag => Math.Max(0, SafeLength() - _scanned);
+    /// <summary>Bytes of the file not yet examined, as of the last read.</summary>
+    public long Lag => Math.Max(0, _lastLength - _scanned);
 
     /// <summary>
     /// Opens a file and decides where to start: at its confirmed checkpoint when it is a file seen
@@ -103,6 +104,7 @@ public sealed class FileTailer : IDisposable
         }
 
         var length = RandomAccess.GetLength(_handle);
+        _lastLength = length;
         if (length < _scanned)
         {
             OnTruncated(length);

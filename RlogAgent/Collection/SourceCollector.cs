@@ -107,7 +107,6 @@ public sealed class SourceCollector : IDisposable
         var progress = false;
         foreach (var tailer in _tailers.Values)
         {
-            _counters.FileLag[tailer.Path] = tailer.Lag;
             int consumed;
             try
             {
@@ -119,6 +118,7 @@ public sealed class SourceCollector : IDisposable
                 continue;
             }
 
+            _counters.FileLag[tailer.Path] = tailer.Lag;
             if (lines.Count > 0)
             {
                 await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
@@ -182,6 +182,7 @@ public sealed class SourceCollector : IDisposable
             {
                 if (known.Path != path)
                 {
+                    _counters.FileLag.TryRemove(known.Path, out _);
                     known.Path = path;
                     _checkpoints.UpdatePath(id, path);
                 }
