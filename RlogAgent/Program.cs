@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using RlogAgent;
@@ -7,6 +6,8 @@ using RlogAgent.Configuration;
 using RlogAgent.Hosting;
 
 // Composition only: parse the command line, load the configuration, wire signals, run.
+// Signals are taken first, so a SIGTERM during start-up is an orderly stop as well.
+using var signals = new StopSignals();
 var configOption = new Option<string?>("--config")
 {
     Description = "Path of agent.yaml (default: config/agent.yaml under the working directory)",
@@ -22,7 +23,7 @@ var root = new RootCommand("rlog-agent: tails log files and ships their lines to
 };
 root.SetAction((parse, _) => parse.GetValue(checkConfigOption)
     ? Task.FromResult(CheckConfig(ConfigFilePath(parse.GetValue(configOption))))
-    : RunAsync(ConfigFilePath(parse.GetValue(configOption))));
+    : RunAsync(ConfigFilePath(parse.GetValue(configOption)), signals));
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -38,7 +39,7 @@ if (parsed.Errors.Count > 0)
 // Signals are the agent's own business (ordered drain, second signal exits), not the parser's.
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
-static string ConfigFilePath(string? configPath) => Path.GetFullPath(configPath ?? Path.Combine("config", "agent.yaml"));
+static string ConfigFilePath(string? configPath) => Path.GetFullPath(configPath ?? ConfigLoader.DefaultConfigPath);
 
 static int CheckConfig(string path)
 {
@@ -78,7 +79,7 @@ static ILoggerFactory CreateLoggers(LogLevel level, LogFormat format) => LoggerF
     });
 });
 
-static async Task<int> RunAsync(string path)
+static async Task<int> RunAsync(string path, StopSignals signals)
 {
     AgentOptions options;
     bool firstRun;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace RlogAgent.Configuration;
 
 /// <summary>
@@ -18,6 +20,8 @@ public sealed class AgentOptions
     public const int DefaultMaxUnconfirmedBatches = 16;
     public const long DefaultMaxBufferBytes = 16L * 1024 * 1024;
     public const double DefaultShutdownTimeoutSeconds = 10;
+    public const LogLevel DefaultLogLevel = LogLevel.Information;
+    public const LogFormat DefaultLogFormat = LogFormat.Text;
 
     /// <summary>Path of the file these options came from; used to name it in errors. Not a YAML key.</summary>
     public string ConfigPath { get; set; } = "";
@@ -72,6 +76,24 @@ public sealed class AgentOptions
 
     /// <summary>TLS settings for an https:// server: private CA, client certificate. Default: system roots.</summary>
     public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// Least severe entry the agent logs: <c>trace</c>, <c>debug</c>, <c>information</c> (default),
+    /// <c>warning</c> or <c>error</c>.
+    /// </summary>
+    public LogLevel LogLevel { get; set; } = DefaultLogLevel;
+
+    /// <summary>Console log format: <c>text</c> (default) or <c>json</c>, one JSON object per line.</summary>
+    public LogFormat LogFormat { get; set; } = DefaultLogFormat;
+
+    /// <summary>The agent's own Prometheus endpoint. Default: off.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>
+    /// Settings taken from <c>RLOG_*</c> environment variables rather than the file: key (as in
+    /// agent.yaml, <c>tls.ca_file</c> for nested keys) to variable name. Not a YAML key.
+    /// </summary>
+    public Dictionary<string, string> EnvironmentOverrides { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The files to ship.</summary>
     public List<SourceOptions> Sources { get; set; } = [];

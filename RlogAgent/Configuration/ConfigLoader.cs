@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -15,8 +16,63 @@ public static class ConfigLoader
     public const string ServerAddrVariable = "SERVER_ADDR";
     public const string ProjectKeyVariable = "PROJECT_KEY";
 
-    public static AgentOptions LoadFile(string path)
+    /// <summary>Where agent.yaml is looked for without --config, relative to the working directory.</summary>
+    public static readonly string DefaultConfigPath = Path.Combine("config", "agent.yaml");
+
+    /// <summary>
+    /// Every single-valued setting, in the order agent.yaml documents them. Each is read from the
+    /// file and may be overridden by its <c>RLOG_*</c> variable; keep a new scalar key here so it gets both.
+    /// </summary>
+    private static readonly ScalarSetting[] Scalars =
+    [
+        new("server_addr", (o, v, _) => o.ServerAddr = v),
+        new("project_key", (o, v, _) => o.ProjectKey = v),
+        new("batch_size", (o, v, at) => o.BatchSize = Int(v, at)),
+        new("flush_interval", (o, v, at) => o.FlushInterval = Seconds(v, at)),
+        new("heartbeat_interval", (o, v, at) => o.HeartbeatInterval = Seconds(v, at)),
+        new("state_dir", (o, v, _) => o.StateDir = v),
+        new("read_from", (o, v, at) => o.ReadFrom = ParseReadFrom(v, at)),
+        new("poll_interval", (o, v, at) => o.PollInterval = Seconds(v, at)),
+        new("rotate_wait", (o, v, at) => o.RotateWait = Seconds(v, at)),
+        new("max_line_bytes", (o, v, at) => o.MaxLineBytes = Int(v, at)),
+        new("max_open_files", (o, v, at) => o.MaxOpenFiles = Int(v, at)),
+        new("commit_interval", (o, v, at) => o.CommitInterval = Seconds(v, at)),
+        new("max_unconfirmed_batches", (o, v, at) => o.MaxUnconfirmedBatches = Int(v, at)),
+        new("max_buffer_bytes", (o, v, at) => o.MaxBufferBytes = Long(v, at)),
+        new("shutdown_timeout", (o, v, at) => o.ShutdownTimeout = Seconds(v, at)),
+        new("compression", (o, v, _) => o.Compression = v),
+        new("log_level", (o, v, at) => o.LogLevel = ParseLogLevel(v, at)),
+        new("log_format", (o, v, at) => o.LogFormat = ParseLogFormat(v, at)),
+        new("tls.ca_file", (o, v, _) => o.Tls.CaFile = v),
+        new("tls.cert_file", (o, v, _) => o.Tls.CertFile = v),
+        new("tls.key_file", (o, v, _) => o.Tls.KeyFile = v),
+        new("metrics.listen", (o, v, _) => o.Metrics.Listen = v),
+    ];
+
+    /// <summary>Every scalar key (nested ones as <c>section.key</c>) with the variable that overrides it.</summary>
+    public static IEnumerable<(string Key, string Variable)> EnvironmentOverrideVariables =>
+        Scalars.Select(s => (s.Key, s.EnvironmentVariable));
+
+    /// <summary>
+    /// Loads agent.yaml when it exists; otherwise a first run from <c>SERVER_ADDR</c> and
+    /// <c>PROJECT_KEY</c> (<c>FirstRun</c> true), or a <see cref="ConfigException"/> saying how to start.
+    /// </summary>
+    public static (AgentOptions Options, bool FirstRun) LoadOrFirstRun(string path, Func<string, string?> getVariable)
     {
+        if (File.Exists(path))
+        {
+            return (LoadFile(path, getVariable), false);
+        }
+
+        var options = FromEnvironment(path, getVariable)
+            ?? throw new ConfigException(path, "", $"no such file; on a first run set {ServerAddrVariable} and {ProjectKeyVariable} to create it");
+        return (options, true);
+    }
+
+    /// <summary>Reads the file, substitutes <c>${VAR}</c>, parses, applies <c>RLOG_*</c> overrides, validates.</summary>
+    public static AgentOptions LoadFile(string path, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
         string text;
         try
         {
@@ -27,7 +83,8 @@ public static class ConfigLoader
             throw new ConfigException(path, "", $"cannot read the file: {e.Message}");
         }
 
-        var options = Parse(text, path);
+        var options = Parse(VariableSubstitution.Apply(text, path, getVariable), path);
+        ApplyEnvironmentOverrides(options, getVariable);
         Validate(options);
         return options;
     }
@@ -43,8 +100,28 @@ public static class ConfigLoader
         }
 
         var options = new AgentOptions { ConfigPath = configPath, ServerAddr = server.Trim(), ProjectKey = key.Trim() };
+        ApplyEnvironmentOverrides(options, getVariable);
         Validate(options);
         return options;
+    }
+
+    /// <summary>
+    /// Sets every scalar whose <c>RLOG_*</c> variable is set and not empty (surrounding white space
+    /// trimmed, as a mounted secret often ends in a newline). A bad value's error names the variable.
+    /// </summary>
+    public static void ApplyEnvironmentOverrides(AgentOptions options, Func<string, string?> getVariable)
+    {
+        foreach (var setting in Scalars)
+        {
+            var text = getVariable(setting.EnvironmentVariable)?.Trim();
+            if (string.IsNullOrEmpty(text))
+            {
+                continue;
+            }
+
+            setting.Apply(options, text, new SettingOrigin(options.ConfigPath, $"{setting.Key} (from {setting.EnvironmentVariable})", 0));
+            options.EnvironmentOverrides[setting.Key] = setting.EnvironmentVariable;
+        }
     }
 
     public static AgentOptions Parse(string text, string path)
@@ -73,36 +150,35 @@ public static class ConfigLoader
         foreach (var (keyNode, value) in root.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
-            var line = keyNode.Start.Line;
             switch (key)
             {
-                case "server_addr": options.ServerAddr = Scalar(path, key, value); break;
-                case "project_key": options.ProjectKey = Scalar(path, key, value); break;
-                case "batch_size": options.BatchSize = Int(path, key, value); break;
-                case "flush_interval": options.FlushInterval = Seconds(path, key, value); break;
-                case "heartbeat_interval": options.HeartbeatInterval = Seconds(path, key, value); break;
-                case "state_dir": options.StateDir = Scalar(path, key, value); break;
-                case "read_from": options.ReadFrom = ParseReadFrom(path, key, value); break;
-                case "poll_interval": options.PollInterval = Seconds(path, key, value); break;
-                case "rotate_wait": options.RotateWait = Seconds(path, key, value); break;
-                case "max_line_bytes": options.MaxLineBytes = Int(path, key, value); break;
-                case "max_open_files": options.MaxOpenFiles = Int(path, key, value); break;
-                case "commit_interval": options.CommitInterval = Seconds(path, key, value); break;
-                case "max_unconfirmed_batches": options.MaxUnconfirmedBatches = Int(path, key, value); break;
-                case "max_buffer_bytes": options.MaxBufferBytes = Long(path, key, value); break;
-                case "shutdown_timeout": options.ShutdownTimeout = Seconds(path, key, value); break;
-                case "compression": options.Compression = Scalar(path, key, value); break;
                 case "sources": options.Sources = ParseSources(path, value); break;
-                case "tls": options.Tls = ParseTls(path, value); break;
-                default: throw new ConfigException(path, key, "unknown setting", line);
+                case "tls": ParseSection(path, key, value, options, "ca_file, cert_file, key_file"); break;
+                case "metrics": ParseSection(path, key, value, options, "listen"); break;
+                default: ApplyScalar(path, key, keyNode, value, options); break;
             }
         }
 
         return options;
     }
 
-    /// <summary>Checks every field once; the first problem found is thrown, naming file and field.</summary>
+    /// <summary>
+    /// Checks every field once; the first problem found is thrown, naming file and field, and the
+    /// environment variable when the value came from one.
+    /// </summary>
     public static void Validate(AgentOptions o)
+    {
+        try
+        {
+            ValidateCore(o);
+        }
+        catch (ConfigException e) when (o.EnvironmentOverrides.TryGetValue(e.Field, out var variable))
+        {
+            throw new ConfigException(e.File, $"{e.Field} (from {variable})", e.Problem);
+        }
+    }
+
+    private static void ValidateCore(AgentOptions o)
     {
         var file = o.ConfigPath;
         if (string.IsNullOrWhiteSpace(o.ServerAddr))
@@ -147,6 +223,11 @@ public static class ConfigLoader
         if (o.Compression is not ("none" or "gzip"))
         {
             throw new ConfigException(file, "compression", $"must be 'none' or 'gzip', not '{o.Compression}'");
+        }
+
+        if (o.Metrics.Enabled && !ListenAddress.TryParse(o.Metrics.Listen, out _))
+        {
+            throw new ConfigException(file, "metrics.listen", $"'{o.Metrics.Listen}' is not host:port, :port or a port (1-65535)");
         }
 
         ValidateTls(o);
@@ -215,6 +296,32 @@ public static class ConfigLoader
         return false;
     }
 
+    private static void ApplyScalar(string path, string key, YamlNode keyNode, YamlNode value, AgentOptions options)
+    {
+        var setting = Array.Find(Scalars, s => s.Key == key)
+            ?? throw new ConfigException(path, key, "unknown setting", keyNode.Start.Line);
+        setting.Apply(options, Scalar(path, key, value), new SettingOrigin(path, key, value.Start.Line));
+    }
+
+    /// <summary>A mapping of scalars such as <c>tls</c> or <c>metrics</c>; empty or null leaves the defaults.</summary>
+    private static void ParseSection(string path, string section, YamlNode value, AgentOptions options, string keys)
+    {
+        if (value is YamlScalarNode { Value: null or "" or "~" or "null" })
+        {
+            return;
+        }
+
+        if (value is not YamlMappingNode mapping)
+        {
+            throw new ConfigException(path, section, $"must be a mapping of {keys}", value.Start.Line);
+        }
+
+        foreach (var (keyNode, item) in mapping.Children)
+        {
+            ApplyScalar(path, $"{section}.{((YamlScalarNode)keyNode).Value}", keyNode, item, options);
+        }
+    }
+
     private static List<SourceOptions> ParseSources(string path, YamlNode value)
     {
         if (value is YamlScalarNode { Value: null or "" or "~" or "null" })
@@ -255,34 +362,6 @@ public static class ConfigLoader
         return sources;
     }
 
-    private static TlsOptions ParseTls(string path, YamlNode value)
-    {
-        var tls = new TlsOptions();
-        if (value is YamlScalarNode { Value: null or "" or "~" or "null" })
-        {
-            return tls;
-        }
-
-        if (value is not YamlMappingNode mapping)
-        {
-            throw new ConfigException(path, "tls", "must be a mapping of ca_file, cert_file, key_file", value.Start.Line);
-        }
-
-        foreach (var (keyNode, item) in mapping.Children)
-        {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
-            switch (key)
-            {
-                case "ca_file": tls.CaFile = Scalar(path, "tls.ca_file", item); break;
-                case "cert_file": tls.CertFile = Scalar(path, "tls.cert_file", item); break;
-                case "key_file": tls.KeyFile = Scalar(path, "tls.key_file", item); break;
-                default: throw new ConfigException(path, $"tls.{key}", "unknown setting", keyNode.Start.Line);
-            }
-        }
-
-        return tls;
-    }
-
     private static List<string> StringList(string path, string field, YamlNode node)
     {
         return node switch
@@ -303,39 +382,44 @@ public static class ConfigLoader
         return scalar.Value ?? "";
     }
 
-    private static int Int(string path, string field, YamlNode node)
-    {
-        var text = Scalar(path, field, node);
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+    private static int Int(string text, SettingOrigin at) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new ConfigException(path, field, $"'{text}' is not a whole number", node.Start.Line);
-    }
+            : throw at.Fail($"'{text}' is not a whole number");
 
-    private static long Long(string path, string field, YamlNode node)
-    {
-        var text = Scalar(path, field, node);
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+    private static long Long(string text, SettingOrigin at) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new ConfigException(path, field, $"'{text}' is not a whole number", node.Start.Line);
-    }
+            : throw at.Fail($"'{text}' is not a whole number");
 
-    private static double Seconds(string path, string field, YamlNode node)
-    {
-        var text = Scalar(path, field, node);
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+    private static double Seconds(string text, SettingOrigin at) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
             ? value
-            : throw new ConfigException(path, field, $"'{text}' is not a number of seconds", node.Start.Line);
-    }
+            : throw at.Fail($"'{text}' is not a number of seconds");
 
-    private static ReadFrom ParseReadFrom(string path, string field, YamlNode node)
+    private static ReadFrom ParseReadFrom(string text, SettingOrigin at) => text switch
     {
-        return Scalar(path, field, node) switch
-        {
-            "end" => ReadFrom.End,
-            "beginning" => ReadFrom.Beginning,
-            var other => throw new ConfigException(path, field, $"must be 'end' or 'beginning', not '{other}'", node.Start.Line),
-        };
-    }
+        "end" => ReadFrom.End,
+        "beginning" => ReadFrom.Beginning,
+        _ => throw at.Fail($"must be 'end' or 'beginning', not '{text}'"),
+    };
+
+    private static LogLevel ParseLogLevel(string text, SettingOrigin at) => text switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "information" => LogLevel.Information,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => throw at.Fail($"must be trace, debug, information, warning or error, not '{text}'"),
+    };
+
+    private static LogFormat ParseLogFormat(string text, SettingOrigin at) => text switch
+    {
+        "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        _ => throw at.Fail($"must be 'text' or 'json', not '{text}'"),
+    };
 
     private static void Positive(string file, string field, double value)
     {

@@ -31,6 +31,5 @@ public static class FirstRunConfigWriter
         AtomicFile.WriteAllText(options.ConfigPath, text, isPrivate: true);
     }
 
-    /// <summary>Single-quoted YAML scalar: nothing in it is interpreted but a doubled quote.</summary>
-    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    private static string Quote(string value) => YamlText.Quote(value);
 }

@@ -5,6 +5,7 @@ using RlogAgent.Auth;
 using RlogAgent.Collection;
 using RlogAgent.Configuration;
 using RlogAgent.Health;
+using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 using RlogAgent.Transport;
 
@@ -67,6 +68,7 @@ public sealed class AgentRunner
         var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
+        await using var metricsEndpoint = MetricsEndpoint.StartIfConfigured(o.Metrics, () => new AgentMetrics(Counters, tokens, () => OpenFiles, AgentInfo.Version), _loggers.CreateLogger("rlog.metrics"));
 
         try
         {
@@ -108,6 +110,7 @@ public sealed class AgentRunner
         var collecting = collectors.Select(c => Task.Run(() => c.RunAsync(reading.Token), CancellationToken.None)).ToList();
         var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
         var heartbeating = heartbeat.RunAsync(background.Token);
+        var progressing = new BackfillProgress(Counters, _loggers.CreateLogger("rlog.metrics"), _time).RunAsync(background.Token);
         var flushing = FlushCheckpointsAsync(background.Token);
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
@@ -143,7 +146,7 @@ public sealed class AgentRunner
         finally
         {
             await background.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(heartbeating, flushing).ConfigureAwait(false);
+            await Task.WhenAll(heartbeating, flushing, progressing).ConfigureAwait(false);
             foreach (var collector in collectors)
             {
                 collector.Dispose();

@@ -1,0 +1,37 @@
+# rlog-agent as a container: the NativeAOT binary on a minimal, shell-less base, running as a
+# non-root user. Build from the repo root:  docker build -t rlog-agent .
+# README.md, "Running in production", shows how to run it.
+
+# Build stage: the SDK plus what NativeAOT links with (clang, zlib headers). Same Ubuntu release
+# as the runtime stage, so the binary finds the glibc and OpenSSL it was linked against.
+FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends clang zlib1g-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Only what the agent needs, project files first so the restore layer is reused across code edits.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY Protos/Rlog.Protocol.csproj Protos/
+COPY RlogAgent/RlogAgent.csproj RlogAgent/
+RUN dotnet restore RlogAgent/RlogAgent.csproj -r linux-x64 -p:PublishAot=true
+COPY Protos/ Protos/
+COPY RlogAgent/ RlogAgent/
+RUN dotnet publish RlogAgent/RlogAgent.csproj -c Release -r linux-x64 -p:PublishAot=true --no-restore -o /out \
+    && mkdir -p /volumes/config /volumes/state
+
+# Runtime stage: glibc, OpenSSL and CA certificates only; no shell, no package manager.
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
+# The base image's non-root "app" user.
+ARG APP_UID=1654
+COPY --from=build /out/rlog-agent /usr/local/bin/rlog-agent
+COPY --from=build --chown=${APP_UID}:${APP_UID} /volumes/config /config
+COPY --from=build --chown=${APP_UID}:${APP_UID} /volumes/state /state
+USER ${APP_UID}:${APP_UID}
+# The agent resolves config/agent.yaml and state_dir "state" against its working directory,
+# so from / they are the two volumes: /config/agent.yaml and /state.
+WORKDIR /
+VOLUME ["/config", "/state"]
+# Exec form: the agent is PID 1 and gets SIGTERM itself (ordered drain, then exit 0 or 4).
+# Give it more than shutdown_timeout to stop: docker stop -t 30, terminationGracePeriodSeconds.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/rlog-agent"]

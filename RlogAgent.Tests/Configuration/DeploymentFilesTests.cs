@@ -1,0 +1,131 @@
+using System.Text.Json;
+using RlogAgent.Configuration;
+using RlogAgent.Tests.Support;
+using YamlDotNet.RepresentationModel;
+
+namespace RlogAgent.Tests.Configuration;
+
+/// <summary>
+/// The Dockerfile, the systemd unit and the Kubernetes DaemonSet agree with the agent's own
+/// defaults and exit codes. No container engine runs here, so their paths are checked as text.
+/// </summary>
+[TestFixture]
+public sealed class DeploymentFilesTests
+{
+    private static readonly string Root = RepoRoot();
+    private TempFolder _temp = null!;
+
+    [SetUp]
+    public void SetUp() => _temp = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _temp.Dispose();
+
+    [Test]
+    public void Dockerfile_WorkdirAndVolumes_HoldTheDefaultConfigAndStatePaths()
+    {
+        var instructions = DockerInstructions();
+        var workdir = instructions.Last(i => i.Name == "WORKDIR").Argument;
+        var volumes = JsonSerializer.Deserialize<string[]>(instructions.Single(i => i.Name == "VOLUME").Argument)!;
+
+        var configPath = Path.GetFullPath(Path.Combine(workdir, ConfigLoader.DefaultConfigPath));
+        var statePath = Path.GetFullPath(Path.Combine(workdir, AgentOptions.DefaultStateDir));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(volumes, Is.EquivalentTo(new[] { "/config", "/state" }));
+            Assert.That(Path.GetDirectoryName(configPath), Is.EqualTo("/config"));
+            Assert.That(statePath, Is.EqualTo("/state"));
+        });
+    }
+
+    [Test]
+    public void Dockerfile_Entrypoint_IsTheAotBinaryInExecFormAsNonRoot()
+    {
+        var instructions = DockerInstructions();
+        var entrypoint = JsonSerializer.Deserialize<string[]>(instructions.Single(i => i.Name == "ENTRYPOINT").Argument)!;
+        var runtimeStage = instructions.SkipWhile(i => i.Name != "FROM").Skip(1).SkipWhile(i => i.Name != "FROM").ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(entrypoint, Is.EqualTo(new[] { "/usr/local/bin/rlog-agent" }), "exec form: the agent is PID 1 and receives SIGTERM");
+            Assert.That(runtimeStage.Any(i => i.Name == "COPY" && i.Argument.EndsWith(" " + entrypoint[0], StringComparison.Ordinal)), Is.True, "the binary is copied where the entrypoint runs it");
+            Assert.That(instructions.Any(i => i.Name == "RUN" && i.Argument.Contains("-p:PublishAot=true", StringComparison.Ordinal)), Is.True);
+            Assert.That(runtimeStage.Last(i => i.Name == "USER").Argument, Does.Not.StartWith("0").And.Not.StartWith("root"));
+        });
+    }
+
+    [Test]
+    public void SystemdUnit_ExitCodes_MatchTheAgents()
+    {
+        var unit = File.ReadAllLines(Path.Combine(Root, "deploy", "rlog-agent.service"))
+            .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToLookup(p => p[0], p => p[1]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(unit["RestartPreventExitStatus"].Single(), Is.EqualTo(ExitCodes.ConfigError.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(unit["SuccessExitStatus"].Single(), Is.EqualTo(ExitCodes.ShutdownIncomplete.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(int.Parse(unit["TimeoutStopSec"].Single(), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(AgentOptions.DefaultShutdownTimeoutSeconds));
+            Assert.That(unit["ExecStart"].Single(), Does.StartWith("/usr/local/bin/rlog-agent --config /etc/rlog/agent.yaml"));
+        });
+    }
+
+    [Test]
+    public void DaemonSet_ConfigMap_IsAValidConfigWhoseKeyComesFromTheSecretAndPathsFromTheMounts()
+    {
+        var documents = new YamlStream();
+        documents.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "deploy", "kubernetes", "daemonset.yaml"))));
+        var configMap = documents.Documents.Select(d => (YamlMappingNode)d.RootNode).Single(d => Text(d, "kind") == "ConfigMap");
+        var daemonSet = documents.Documents.Select(d => (YamlMappingNode)d.RootNode).Single(d => Text(d, "kind") == "DaemonSet");
+        var pod = Map(Map(Map(daemonSet, "spec"), "template"), "spec");
+        var container = (YamlMappingNode)((YamlSequenceNode)pod.Children["containers"]).Children.Single();
+        var mounts = ((YamlSequenceNode)container.Children["volumeMounts"]).Children.Cast<YamlMappingNode>().ToDictionary(m => Text(m, "name"), m => Text(m, "mountPath"));
+        var args = ((YamlSequenceNode)container.Children["args"]).Children.Select(a => ((YamlScalarNode)a).Value).ToList();
+        var keyVariable = ((YamlSequenceNode)container.Children["env"]).Children.Cast<YamlMappingNode>()
+            .Single(e => Map(e, "valueFrom").Children.ContainsKey("secretKeyRef"));
+        var path = _temp.Combine("agent.yaml");
+        File.WriteAllText(path, Text(Map(configMap, "data"), "agent.yaml"));
+
+        var options = ConfigLoader.LoadFile(path, name => name == Text(keyVariable, "name") ? "key-from-secret" : null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.ProjectKey, Is.EqualTo("key-from-secret"));
+            Assert.That(args, Is.EqualTo(new[] { "--config", mounts["config"] + "/agent.yaml" }));
+            Assert.That(options.StateDir, Is.EqualTo(mounts["state"]));
+            Assert.That(options.Sources.Select(s => s.Path), Is.All.StartWith(mounts["varlog"] + "/containers/"));
+            Assert.That(ListenAddress.TryParse(options.Metrics.Listen, out var listen) && listen.IsWildcard, Is.True, "scraped from outside the pod");
+            Assert.That(Text((YamlMappingNode)((YamlSequenceNode)container.Children["ports"]).Children.Single(), "containerPort"), Is.EqualTo(listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(int.Parse(Text(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(options.ShutdownTimeout));
+        });
+    }
+
+    private static List<(string Name, string Argument)> DockerInstructions()
+    {
+        // Joins continuation lines and drops comments: one (instruction, argument) per step.
+        var text = File.ReadAllText(Path.Combine(Root, "Dockerfile")).Replace("\\\n", " ", StringComparison.Ordinal);
+        return text.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', 2))
+            .Select(p => (p[0].ToUpperInvariant(), p.Length > 1 ? p[1].Trim() : ""))
+            .ToList();
+    }
+
+    private static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node.Children[key];
+
+    private static string Text(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[key]).Value ?? "";
+
+    private static string RepoRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found above " + AppContext.BaseDirectory);
+    }
+}
