@@ -64,7 +64,22 @@ function Invoke-Test {
     }
 }
 
+function Install-NativeToolchain {
+    # NativeAOT links with clang and zlib; a fresh Debian machine has neither.
+    if ($null -ne (Get-Command clang -ErrorAction SilentlyContinue)) { return }
+    if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host 'FAILED: NativeAOT needs clang and zlib development files; install them first' -ForegroundColor Red
+        exit 1
+    }
+    $sudo = if ((& id -u) -eq '0') { @() } else { @('sudo') }
+    Invoke-Step 'install clang and zlib (apt-get)' {
+        & @sudo apt-get update -qq
+        if ($LASTEXITCODE -eq 0) { & @sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld zlib1g-dev }
+    }
+}
+
 function Invoke-Publish {
+    Install-NativeToolchain
     $out = Join-Path $artifacts 'publish/linux-x64'
     Invoke-Step 'publish agent (NativeAOT, linux-x64)' {
         dotnet publish (Join-Path $root 'RlogAgent/RlogAgent.csproj') -c Release -r linux-x64 `
