@@ -71,10 +71,9 @@ function Install-NativeToolchain {
         Write-Host 'FAILED: NativeAOT needs clang and zlib development files; install them first' -ForegroundColor Red
         exit 1
     }
-    $sudo = if ((& id -u) -eq '0') { @() } else { @('sudo') }
+    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
     Invoke-Step 'install clang and zlib (apt-get)' {
-        & @sudo apt-get update -qq
-        if ($LASTEXITCODE -eq 0) { & @sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld zlib1g-dev }
+        & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld zlib1g-dev"
     }
 }
 
