@@ -14,7 +14,7 @@ public sealed class AgentMetricsTests
         var counters = new AgentCounters();
         counters.AddRead(120);
         counters.AddBytesRead(4096);
-        counters.AddSent(100);
+        counters.AddSent(100, 3000);
         counters.AddConfirmed(90);
         counters.AddBytesConfirmed(2048);
         counters.AddBatchSent(resent: false);
@@ -31,6 +31,7 @@ public sealed class AgentMetricsTests
             Assert.That(samples["rlog_agent_lines_read_total"], Is.EqualTo(120));
             Assert.That(samples["rlog_agent_bytes_read_total"], Is.EqualTo(4096));
             Assert.That(samples["rlog_agent_lines_sent_total"], Is.EqualTo(100));
+            Assert.That(samples["rlog_agent_bytes_sent_total"], Is.EqualTo(3000));
             Assert.That(samples["rlog_agent_lines_confirmed_total"], Is.EqualTo(90));
             Assert.That(samples["rlog_agent_bytes_confirmed_total"], Is.EqualTo(2048));
             Assert.That(samples["rlog_agent_batches_sent_total"], Is.EqualTo(2));

@@ -23,6 +23,7 @@ public sealed class AgentMetrics
     private readonly Counter _linesRejected;
     private readonly Counter _bytesRead;
     private readonly Counter _bytesConfirmed;
+    private readonly Counter _bytesSent;
     private readonly Counter _batchesSent;
     private readonly Counter _batchesConfirmed;
     private readonly Counter _batchesResent;
@@ -46,6 +47,7 @@ public sealed class AgentMetrics
         _linesConfirmed = factory.CreateCounter(Prefix + "lines_confirmed_total", "Lines the server confirmed as stored.");
         _linesRejected = factory.CreateCounter(Prefix + "lines_rejected_total", "Lines in batches the server refused on their own (INVALID_ARGUMENT), skipped.");
         _bytesRead = factory.CreateCounter(Prefix + "bytes_read_total", "Bytes of file content read, line terminators included.");
+        _bytesSent = factory.CreateCounter(Prefix + "bytes_sent_total", "Bytes of file content written to a Send call, re-sends included.");
         _bytesConfirmed = factory.CreateCounter(Prefix + "bytes_confirmed_total", "Bytes of file content the server confirmed.");
         _batchesSent = factory.CreateCounter(Prefix + "batches_sent_total", "Batches written to a Send call, re-sends included.");
         _batchesConfirmed = factory.CreateCounter(Prefix + "batches_confirmed_total", "Batches the server confirmed.");
@@ -73,6 +75,7 @@ public sealed class AgentMetrics
         _linesConfirmed.IncTo(c.LinesConfirmed);
         _linesRejected.IncTo(c.LinesRejected);
         _bytesRead.IncTo(c.BytesRead);
+        _bytesSent.IncTo(c.BytesSent);
         _bytesConfirmed.IncTo(c.BytesConfirmed);
         _batchesSent.IncTo(c.BatchesSent);
         _batchesConfirmed.IncTo(c.BatchesConfirmed);

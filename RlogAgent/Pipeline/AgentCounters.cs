@@ -11,6 +11,7 @@ public sealed class AgentCounters
     private long _sendRetries;
     private long _bytesRead;
     private long _bytesConfirmed;
+    private long _bytesSent;
     private long _batchesSent;
     private long _batchesConfirmed;
     private long _batchesResent;
@@ -27,10 +28,13 @@ public sealed class AgentCounters
 
     public long SendRetries => Interlocked.Read(ref _sendRetries);
 
-    /// <summary>Bytes of line text read (UTF-8, without terminators).</summary>
+    /// <summary>Bytes of file content read into lines, terminators included.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public long BytesConfirmed => Interlocked.Read(ref _bytesConfirmed);
+
+    /// <summary>Bytes of file content written to Send calls, re-sends included.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
@@ -59,7 +63,11 @@ public sealed class AgentCounters
 
     public void AddBatchesConfirmed(int batches) => Interlocked.Add(ref _batchesConfirmed, batches);
 
-    public void AddSent(int lines) => Interlocked.Add(ref _linesSent, lines);
+    public void AddSent(int lines, long bytes)
+    {
+        Interlocked.Add(ref _linesSent, lines);
+        Interlocked.Add(ref _bytesSent, bytes);
+    }
 
     public void AddConfirmed(int lines) => Interlocked.Add(ref _linesConfirmed, lines);
 

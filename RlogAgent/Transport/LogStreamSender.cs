@@ -311,7 +311,7 @@ public sealed class LogStreamSender : IAsyncDisposable
     {
         batch.Batch.SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         await _call!.RequestStream.WriteAsync(batch.Batch, cancellationToken).ConfigureAwait(false);
-        _counters.AddSent(batch.Lines.Length);
+        _counters.AddSent(batch.Lines.Length, batch.FileBytes);
         _counters.AddBatchSent(resent: batch.Written);
         batch.Written = true;
     }
@@ -442,6 +442,9 @@ public sealed class LogStreamSender : IAsyncDisposable
 
     private sealed record PendingBatch(LogBatch Batch, LogLine[] Lines)
     {
+        /// <summary>Bytes of file content the batch carries, terminators included.</summary>
+        public long FileBytes { get; } = Lines.Sum(l => l.NextOffset - l.Offset);
+
         /// <summary>Written on some call already: writing it again is a re-send.</summary>
         public bool Written { get; set; }
     }
