@@ -186,6 +186,8 @@ public sealed class DeliveryTests
 
         using (var last = AgentProcess.Start(_temp.Path))
         {
+            // The kills may have left every line stored already: wait for this run to be up, too.
+            await Eventually.WaitAsync(() => last.Output.Contains("Resuming", StringComparison.Ordinal), "the last run resumes the file");
             await WaitForLinesAsync(written);
             last.Signal(AgentProcess.Sigterm);
             Assert.That(await last.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(ExitCodes.Ok), last.Output);

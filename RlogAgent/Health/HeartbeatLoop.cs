@@ -51,7 +51,7 @@ public sealed class HeartbeatLoop
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e.IsCancellationOf(cancellationToken))
         {
             // Stopping.
         }
@@ -108,7 +108,7 @@ public sealed class HeartbeatLoop
         {
             await _tokens.RenewAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e.IsCancellationOf(cancellationToken))
         {
             // Stopping.
         }

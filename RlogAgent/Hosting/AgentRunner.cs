@@ -74,7 +74,7 @@ public sealed class AgentRunner
         {
             await tokens.StartAsync(stop).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (e.IsCancellationOf(stop))
         {
             return ExitCodes.Ok;
         }
@@ -138,7 +138,7 @@ public sealed class AgentRunner
             await sender.FlushAsync(abort.Token).ConfigureAwait(false);
             HostingLog.Stopped(_logger);
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (Exception e) when (e.IsCancellationOf(abort.Token))
         {
             HostingLog.ShutdownIncomplete(_logger, sender.Unconfirmed);
             exitCode = ExitCodes.ShutdownIncomplete;

@@ -126,7 +126,7 @@ public sealed class LogStreamSender : IAsyncDisposable
             {
                 await _commitLoop.ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e.IsCancellationOf(_stop.Token))
             {
                 // Stopped on purpose.
             }
@@ -138,25 +138,32 @@ public sealed class LogStreamSender : IAsyncDisposable
 
     private async Task CommitLoopAsync(CancellationToken cancellationToken)
     {
-        // Runs until disposal; a failure inside a commit is retried by CommitAsync itself, so
-        // anything escaping here is cancellation.
-        while (true)
+        try
         {
-            await _written.WaitAsync(cancellationToken).ConfigureAwait(false);
             while (true)
             {
-                var quiet = IdleCommitDelay - _time.GetElapsedTime(Volatile.Read(ref _lastWriteAt));
-                var age = _commitInterval - _time.GetElapsedTime(Volatile.Read(ref _callOpenedAt));
-                var wait = quiet < age ? quiet : age;
-                if (wait <= TimeSpan.Zero)
+                await _written.WaitAsync(cancellationToken).ConfigureAwait(false);
+                while (true)
                 {
-                    break;
+                    var quiet = IdleCommitDelay - _time.GetElapsedTime(Volatile.Read(ref _lastWriteAt));
+                    var age = _commitInterval - _time.GetElapsedTime(Volatile.Read(ref _callOpenedAt));
+                    var wait = quiet < age ? quiet : age;
+                    if (wait <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                 }
 
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!e.IsCancellationOf(cancellationToken))
+        {
+            // CommitAsync retries every call failure itself, so this is a bug. Not restarted: the
+            // writer still completes calls every max_unconfirmed_batches and at shutdown.
+            TransportLog.CommitLoopFailed(_logger, e.Message, e);
         }
     }
 

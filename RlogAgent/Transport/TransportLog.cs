@@ -16,6 +16,9 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Server refused batch {BatchId} ({Status}: {Detail}); its {Lines} lines are skipped and counted as rejected")]
     public static partial void BatchRejected(ILogger logger, string batchId, string status, string detail, int lines);
 
+    [LoggerMessage(EventId = 305, Level = LogLevel.Critical, Message = "The idle-commit loop stopped: {Reason}. Calls are still completed every max_unconfirmed_batches and at shutdown")]
+    public static partial void CommitLoopFailed(ILogger logger, string reason, Exception exception);
+
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Server refused a call of {Batches} batches ({Status}); sending them one per call to find the one it refuses")]
     public static partial void Isolating(ILogger logger, int batches, string status);
 }
