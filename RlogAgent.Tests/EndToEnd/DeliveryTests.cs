@@ -5,38 +5,21 @@ namespace RlogAgent.Tests.EndToEnd;
 
 /// <summary>Delivery through server restarts, outages, token churn and agent restarts: every line stored once.</summary>
 [TestFixture]
-public sealed class DeliveryTests
+public sealed class DeliveryTests : EndToEndTest
 {
-    private TempFolder _temp = null!;
-    private TestServer _server = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _temp = new TempFolder();
-        _server = await TestServer.StartAsync(o => o.AccessTokenLifetime = TimeSpan.FromMinutes(5)).WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
     [Test]
     public async Task ServerRestartedMidStream_EveryLineStoredOnce()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        await using var agent = StartAgent(log);
+        await using var agent = StartAgent(Source(log));
         Append(log, 0, 200);
         await WaitForLinesAsync(200);
 
-        await _server.StopAsync();
+        await Server.StopAsync();
         Append(log, 200, 300);
         await Eventually.WaitAsync(() => agent.Runner.Counters.SendRetries > 0, "the agent notices the server is gone");
-        _server = await _server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Server = await Server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Append(log, 500, 100);
         await WaitForLinesAsync(600);
 
@@ -46,15 +29,15 @@ public sealed class DeliveryTests
     [Test]
     public async Task ServerProcessKilledMidStreamAndRestarted_EveryLineStoredOnce()
     {
-        var database = _temp.Combine("killed.db");
+        var database = Temp.Combine("killed.db");
         var server = await ServerProcess.StartAsync(database);
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        var yaml = AgentHarness.Config(server.Address, _temp.Combine("state"), $"""
+        var yaml = AgentHarness.Config(server.Address, Temp.Combine("state"), $"""
               - label: app
                 path: {log}
             """);
-        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml);
+        await using var agent = AgentHarness.Start(Temp.Combine("agent.yaml"), yaml);
         using var reader = new RlogServer.Storage.LogStore(database);
         try
         {
@@ -82,13 +65,13 @@ public sealed class DeliveryTests
     [Test]
     public async Task ServerDownWhenAgentStarts_ShipsOnceItComesUp()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 50);
-        await _server.StopAsync();
-        await using var agent = StartAgent(log);
-        await Eventually.WaitAsync(() => agent.Run.IsCompleted == false && File.Exists(_temp.Combine("agent.yaml")), "the agent is waiting");
+        await Server.StopAsync();
+        await using var agent = StartAgent(Source(log));
+        await Eventually.WaitAsync(() => agent.Run.IsCompleted == false && File.Exists(Temp.Combine("agent.yaml")), "the agent is waiting");
 
-        _server = await _server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Server = await Server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(20));
         await WaitForLinesAsync(50);
 
         AssertExactly(50);
@@ -97,11 +80,11 @@ public sealed class DeliveryTests
     [Test]
     public async Task AccessTokensExpiringEveryTwoSeconds_AreRefreshedAheadAndNothingIsLost()
     {
-        await _server.DisposeAsync();
-        _server = await TestServer.StartAsync(o => o.AccessTokenLifetime = TimeSpan.FromSeconds(2)).WaitAsync(TimeSpan.FromSeconds(20));
-        var log = _temp.Combine("app.log");
+        await Server.DisposeAsync();
+        Server = await TestServer.StartAsync(o => o.AccessTokenLifetime = TimeSpan.FromSeconds(2)).WaitAsync(TimeSpan.FromSeconds(20));
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        await using var agent = StartAgent(log);
+        await using var agent = StartAgent(Source(log));
 
         var written = 0;
         var until = DateTime.UtcNow.AddSeconds(7);
@@ -113,24 +96,24 @@ public sealed class DeliveryTests
         }
 
         AssertExactly(written);
-        var uuid = _server.Store.AgentUuids().Single();
+        var uuid = Server.Store.AgentUuids().Single();
         Assert.Multiple(() =>
         {
             Assert.That(agent.Runner.Tokens!.Refreshes, Is.GreaterThanOrEqualTo(2));
-            Assert.That(_server.Store.CountRegistrations(uuid), Is.EqualTo(1));
+            Assert.That(Server.Store.CountRegistrations(uuid), Is.EqualTo(1));
         });
     }
 
     [Test]
     public async Task LowRate_EachLineConfirmedWithinFlushIntervalPlusOneSecond()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        var yaml = AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
+        var yaml = AgentHarness.Config(Server.Address, Temp.Combine("state"), $"""
               - label: app
                 path: {log}
             """).Replace("flush_interval: 0.2", "flush_interval: 1", StringComparison.Ordinal);
-        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml);
+        await using var agent = AgentHarness.Start(Temp.Combine("agent.yaml"), yaml);
         await Eventually.WaitAsync(() => agent.Runner.OpenFiles == 1, "the file is open");
 
         var worst = TimeSpan.Zero;
@@ -149,19 +132,19 @@ public sealed class DeliveryTests
     [Test]
     public async Task RepeatedSigtermRestarts_NoLossAndNothingSentTwice()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        WriteProcessConfig(log);
+        WriteProcessConfig(log, "batch_size: 50");
         var written = 0;
         for (var run = 0; run < 4; run++)
         {
-            using var agent = AgentProcess.Start(_temp.Path);
+            using var agent = AgentProcess.Start(Temp.Path);
             Append(log, written, 300);
             written += 300;
-            await Eventually.WaitAsync(() => _server.Store.CountLines() >= written - 150, "part of the lines shipped");
+            await Eventually.WaitAsync(() => Server.Store.CountLines() >= written - 150, "part of the lines shipped");
             agent.Signal(AgentProcess.Sigterm);
             Assert.That(await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(ExitCodes.Ok), agent.Output);
-            Assert.That(_server.Store.CountLines(), Is.EqualTo(written), "a clean stop ships everything read");
+            Assert.That(Server.Store.CountLines(), Is.EqualTo(written), "a clean stop ships everything read");
         }
 
         AssertExactly(written);
@@ -170,21 +153,21 @@ public sealed class DeliveryTests
     [Test]
     public async Task RepeatedSigkillRestarts_NoLossAndDuplicatesShareFileIdAndOffset()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
-        WriteProcessConfig(log);
+        WriteProcessConfig(log, "batch_size: 50");
         var written = 0;
         for (var run = 0; run < 4; run++)
         {
-            using var agent = AgentProcess.Start(_temp.Path);
+            using var agent = AgentProcess.Start(Temp.Path);
             Append(log, written, 500);
             written += 500;
-            await Eventually.WaitAsync(() => _server.Store.CountLines() >= written - 400, "part of the lines shipped");
+            await Eventually.WaitAsync(() => Server.Store.CountLines() >= written - 400, "part of the lines shipped");
             agent.Signal(9);
             await agent.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
 
-        using (var last = AgentProcess.Start(_temp.Path))
+        using (var last = AgentProcess.Start(Temp.Path))
         {
             // The kills may have left every line stored already: wait for this run to be up, too.
             await Eventually.WaitAsync(() => last.Output.Contains("Resuming", StringComparison.Ordinal), "the last run resumes the file");
@@ -198,41 +181,4 @@ public sealed class DeliveryTests
         AssertExactly(written);
     }
 
-    private AgentHarness StartAgent(string log) =>
-        AgentHarness.Start(_temp.Combine("agent.yaml"), AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
-              - label: app
-                path: {log}
-            """));
-
-    private void WriteProcessConfig(string log)
-    {
-        Directory.CreateDirectory(_temp.Combine("config"));
-        File.WriteAllText(_temp.Combine("config", "agent.yaml"), $"""
-            server_addr: {_server.Address}
-            project_key: {TestServer.ProjectKey}
-            batch_size: 50
-            flush_interval: 0.2
-            heartbeat_interval: 1
-            poll_interval: 0.05
-            read_from: beginning
-            sources:
-              - label: app
-                path: {log}
-            """);
-    }
-
-    private void AssertExactly(int count)
-    {
-        var lines = _server.Store.ReadLines().Select(l => l.Line).ToList();
-        Assert.That(lines, Has.Count.EqualTo(count), "each line stored once");
-        Assert.That(lines.Order(StringComparer.Ordinal), Is.EqualTo(Enumerable.Range(0, count).Select(Line).Order(StringComparer.Ordinal)), "no line lost");
-    }
-
-    private static string Line(int i) => $"line {i:D6}";
-
-    private static void Append(string path, int from, int count) =>
-        File.AppendAllLines(path, Enumerable.Range(from, count).Select(Line));
-
-    private Task WaitForLinesAsync(int count) =>
-        Eventually.WaitAsync(() => _server.Store.CountLines() >= count, $"{count} lines stored (have {_server.Store.CountLines()})", TimeSpan.FromSeconds(40));
 }

@@ -6,26 +6,14 @@ namespace RlogAgent.Tests.EndToEnd;
 
 /// <summary>A fault-injecting server on loopback: aborted calls, refusals, silence, slowness, TLS.</summary>
 [TestFixture]
-public sealed class FaultToleranceTests
+public sealed class FaultToleranceTests : EndToEndTest
 {
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
-    private TempFolder _temp = null!;
-    private TestServer _server = null!;
     private FaultPlan _faults = null!;
 
-    [SetUp]
-    public async Task SetUp()
+    protected override Task<TestServer> StartTestServerAsync()
     {
-        _temp = new TempFolder();
         _faults = new FaultPlan();
-        _server = await TestServer.StartAsync(grpc: g => g.Interceptors.Add<FaultInjector>(_faults)).WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _server.DisposeAsync();
-        _temp.Dispose();
+        return TestServer.StartAsync(grpc: g => g.Interceptors.Add<FaultInjector>(_faults));
     }
 
     [Test]
@@ -33,9 +21,9 @@ public sealed class FaultToleranceTests
     {
         _faults.AbortSendAfterBatches = 2;
         _faults.AllowAborts(5);
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 2000);
-        await using var agent = StartAgent(log, "max_unconfirmed_batches: 6");
+        await using var agent = StartAgent(Source(log), "max_unconfirmed_batches: 6");
 
         await WaitForLinesAsync(2000);
 
@@ -50,24 +38,24 @@ public sealed class FaultToleranceTests
     [Test]
     public async Task LongLines_BatchesStayUnderFourMebibytesEncoded()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         var big = new string('b', 900_000);
         File.WriteAllLines(log, Enumerable.Range(0, 12).Select(i => $"{i:D2} {big}"));
-        await using var agent = StartAgent(log);
+        await using var agent = StartAgent(Source(log));
 
         await WaitForLinesAsync(12);
 
         Assert.That(_faults.LargestBatchBytes, Is.InRange(2_000_000, 4 * 1024 * 1024));
-        Assert.That(_server.Store.ReadLines().Select(l => l.Line.Length), Has.All.EqualTo(900_003));
+        Assert.That(Server.Store.ReadLines().Select(l => l.Line.Length), Has.All.EqualTo(900_003));
     }
 
     [TestCase("gzip", "gzip")]
     [TestCase("none", "")]
     public async Task Compression_Setting_DecidesTheStreamEncoding(string setting, string header)
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 100);
-        await using var agent = StartAgent(log, $"compression: {setting}");
+        await using var agent = StartAgent(Source(log), $"compression: {setting}");
 
         await WaitForLinesAsync(100);
 
@@ -79,9 +67,9 @@ public sealed class FaultToleranceTests
     public async Task UnauthenticatedStorm_BacksOffInsteadOfSpinning()
     {
         _faults.RejectSendsAsUnauthenticated = true;
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 10);
-        await using var agent = StartAgent(log);
+        await using var agent = StartAgent(Source(log));
         await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a first Send call");
         var started = DateTime.UtcNow;
 
@@ -100,18 +88,18 @@ public sealed class FaultToleranceTests
     {
         using var logs = new CapturingLoggerProvider();
         _faults.PoisonLine = "line 000150";
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 300);
-        var yaml = AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
+        var yaml = AgentHarness.Config(Server.Address, Temp.Combine("state"), $"""
               - label: app
                 path: {log}
             """, "max_unconfirmed_batches: 3");
-        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml, logs);
+        await using var agent = AgentHarness.Start(Temp.Combine("agent.yaml"), yaml, logs);
 
-        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesRejected > 0 && _server.Store.CountLines() + agent.Runner.Counters.LinesRejected >= 300, "every line stored or rejected");
+        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesRejected > 0 && Server.Store.CountLines() + agent.Runner.Counters.LinesRejected >= 300, "every line stored or rejected");
 
         var rejected = logs.Entries.Single(e => e.Level == LogLevel.Error && e.Message.Contains("refused batch", StringComparison.Ordinal));
-        var stored = _server.Store.ReadLines().Select(l => l.Line).ToHashSet();
+        var stored = Server.Store.ReadLines().Select(l => l.Line).ToHashSet();
         Assert.Multiple(() =>
         {
             Assert.That(rejected.Message, Does.Match("batch [0-9a-f-]{36}"));
@@ -125,23 +113,23 @@ public sealed class FaultToleranceTests
     public async Task HeartbeatsKeepTheirIntervalWhileShippingFails()
     {
         _faults.FailSends = true;
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 10);
-        await using var agent = StartAgent(log);
+        await using var agent = StartAgent(Source(log));
         await Eventually.WaitAsync(() => agent.Runner.Counters.SendRetries >= 1, "shipping fails");
-        var before = _server.Store.CountHeartbeats();
+        var before = Server.Store.CountHeartbeats();
 
-        await Eventually.WaitAsync(() => _server.Store.CountHeartbeats() >= before + 3, "three more heartbeats while Send fails", TimeSpan.FromSeconds(6));
+        await Eventually.WaitAsync(() => Server.Store.CountHeartbeats() >= before + 3, "three more heartbeats while Send fails", TimeSpan.FromSeconds(6));
 
-        Assert.That(_server.Store.CountLines(), Is.Zero);
+        Assert.That(Server.Store.CountLines(), Is.Zero);
     }
 
     [Test]
     public async Task ShippingGoesOnWhileHeartbeatsFail()
     {
         _faults.FailHeartbeats = true;
-        var log = _temp.Combine("app.log");
-        await using var agent = StartAgent(log);
+        var log = Temp.Combine("app.log");
+        await using var agent = StartAgent(Source(log));
 
         for (var round = 0; round < 3; round++)
         {
@@ -149,7 +137,7 @@ public sealed class FaultToleranceTests
             await WaitForLinesAsync((round + 1) * 50);
         }
 
-        Assert.That(_server.Store.CountHeartbeats(), Is.Zero);
+        Assert.That(Server.Store.CountHeartbeats(), Is.Zero);
         AssertExactly(150);
     }
 
@@ -158,10 +146,10 @@ public sealed class FaultToleranceTests
     public async Task ServerNeverConfirms_SigtermExitsWithCode4WithinBudgetAndNextStartResends()
     {
         _faults.HangSends = true;
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 100);
         WriteProcessConfig(log, "shutdown_timeout: 2");
-        using (var agent = AgentProcess.Start(_temp.Path))
+        using (var agent = AgentProcess.Start(Temp.Path))
         {
             await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a Send call that will never be answered");
             var signalled = DateTime.UtcNow;
@@ -172,7 +160,7 @@ public sealed class FaultToleranceTests
         }
 
         _faults.HangSends = false;
-        using (var again = AgentProcess.Start(_temp.Path))
+        using (var again = AgentProcess.Start(Temp.Path))
         {
             // The hanging server stored the lines without confirming them: the next start sends them again.
             await Eventually.WaitAsync(() => _faults.SendCalls >= 2, "the next start sends again");
@@ -188,10 +176,10 @@ public sealed class FaultToleranceTests
     public async Task SecondSignal_ExitsAtOnce()
     {
         _faults.HangSends = true;
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 10);
         WriteProcessConfig(log, "shutdown_timeout: 60");
-        using var agent = AgentProcess.Start(_temp.Path);
+        using var agent = AgentProcess.Start(Temp.Path);
         await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a Send call that will never be answered");
 
         agent.Signal(AgentProcess.Sigterm);
@@ -206,15 +194,15 @@ public sealed class FaultToleranceTests
     public async Task SlowServerWithLargeBacklog_AgentMemoryStaysNearItsBudget()
     {
         _faults.DelayPerBatch = TimeSpan.FromMilliseconds(30);
-        var log = _temp.Combine("big.log");
+        var log = Temp.Combine("big.log");
         var line = new string('x', 200);
         File.WriteAllLines(log, Enumerable.Range(0, 200_000).Select(i => $"{i:D8} {line}"));
         WriteProcessConfig(log, "max_buffer_bytes: 4194304\nbatch_size: 500");
-        using var agent = AgentProcess.Start(_temp.Path);
-        await Eventually.WaitAsync(() => _server.Store.CountLines() >= 5_000, "shipping under way");
+        using var agent = AgentProcess.Start(Temp.Path);
+        await Eventually.WaitAsync(() => Server.Store.CountLines() >= 5_000, "shipping under way");
         var startRss = ReadStatusKb(agent, "VmRSS");
 
-        await Eventually.WaitAsync(() => _server.Store.CountLines() >= 20_000, "a backlog shipped slowly", TimeSpan.FromSeconds(60));
+        await Eventually.WaitAsync(() => Server.Store.CountLines() >= 20_000, "a backlog shipped slowly", TimeSpan.FromSeconds(60));
         var peak = ReadStatusKb(agent, "VmHWM");
         agent.Signal(AgentProcess.Sigterm);
         await agent.WaitForExitAsync(ExitTimeout);
@@ -228,13 +216,13 @@ public sealed class FaultToleranceTests
     [Test]
     public async Task Tls_PrivateCa_ShipsOverHttps()
     {
-        var certs = TestCertificates.Create(_temp.Combine("certs"));
+        var certs = TestCertificates.Create(Temp.Combine("certs"));
         await using var tlsServer = await TestServer.StartAsync(o =>
         {
             o.TlsCertificatePath = certs.ServerCertFile;
             o.TlsKeyPath = certs.ServerKeyFile;
         }).WaitAsync(TimeSpan.FromSeconds(20));
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 20);
 
         await using var agent = StartAgentFor(tlsServer, log, $"tls:\n  ca_file: {certs.CaFile}");
@@ -247,14 +235,14 @@ public sealed class FaultToleranceTests
     [Test]
     public async Task MutualTls_ClientCertificateRequiredAndAccepted()
     {
-        var certs = TestCertificates.Create(_temp.Combine("certs"));
+        var certs = TestCertificates.Create(Temp.Combine("certs"));
         await using var tlsServer = await TestServer.StartAsync(o =>
         {
             o.TlsCertificatePath = certs.ServerCertFile;
             o.TlsKeyPath = certs.ServerKeyFile;
             o.ClientCaPath = certs.CaFile;
         }).WaitAsync(TimeSpan.FromSeconds(20));
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         Append(log, 0, 20);
 
         using (var logs = new CapturingLoggerProvider())
@@ -270,30 +258,11 @@ public sealed class FaultToleranceTests
         Assert.That(tlsServer.Store.CountLines(), Is.EqualTo(20));
     }
 
-    private AgentHarness StartAgent(string log, string extra = "") => StartAgentFor(_server, log, extra);
-
     private AgentHarness StartAgentFor(TestServer server, string log, string extra, ILoggerProvider? logs = null, string state = "state") =>
-        AgentHarness.Start(_temp.Combine(state + ".yaml"), AgentHarness.Config(server.Address, _temp.Combine(state), $"""
+        AgentHarness.Start(Temp.Combine(state + ".yaml"), AgentHarness.Config(server.Address, Temp.Combine(state), $"""
               - label: app
                 path: {log}
             """, extra), logs);
-
-    private void WriteProcessConfig(string log, string extra)
-    {
-        Directory.CreateDirectory(_temp.Combine("config"));
-        File.WriteAllText(_temp.Combine("config", "agent.yaml"), $"""
-            server_addr: {_server.Address}
-            project_key: {TestServer.ProjectKey}
-            flush_interval: 0.2
-            heartbeat_interval: 1
-            poll_interval: 0.05
-            read_from: beginning
-            {extra}
-            sources:
-              - label: app
-                path: {log}
-            """);
-    }
 
     private static long ReadStatusKb(AgentProcess agent, string field)
     {
@@ -301,18 +270,4 @@ public sealed class FaultToleranceTests
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private void AssertExactly(int count)
-    {
-        var lines = _server.Store.ReadLines().Select(l => l.Line).ToList();
-        Assert.That(lines, Has.Count.EqualTo(count), "each line stored once");
-        Assert.That(lines.Order(StringComparer.Ordinal), Is.EqualTo(Enumerable.Range(0, count).Select(Line)), "no line lost");
-    }
-
-    private static string Line(int i) => $"line {i:D6}";
-
-    private static void Append(string path, int from, int count) =>
-        File.AppendAllLines(path, Enumerable.Range(from, count).Select(Line));
-
-    private Task WaitForLinesAsync(int count) =>
-        Eventually.WaitAsync(() => _server.Store.CountLines() >= count, $"{count} lines stored (have {_server.Store.CountLines()})", TimeSpan.FromSeconds(40));
 }

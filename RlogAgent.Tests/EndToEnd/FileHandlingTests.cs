@@ -7,46 +7,31 @@ namespace RlogAgent.Tests.EndToEnd;
 
 /// <summary>What users of log agents file bugs about: globs, links, deletes, handles, restarts amid rotation.</summary>
 [TestFixture]
-public sealed class FileHandlingTests
+public sealed class FileHandlingTests : EndToEndTest
 {
-    private TempFolder _temp = null!;
-    private TestServer _server = null!;
-
     [SetUp]
-    public async Task SetUp()
-    {
-        _temp = new TempFolder();
-        Directory.CreateDirectory(_temp.Combine("logs"));
-        _server = await TestServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
+    public void CreateLogsFolder() => Directory.CreateDirectory(Temp.Combine("logs"));
 
     [Test]
     public async Task Glob_RecursivePatternWithExclude_ReadsOnlyMatchingFiles()
     {
-        Directory.CreateDirectory(_temp.Combine("logs", "a", "b"));
-        File.WriteAllText(_temp.Combine("logs", "top.log"), "top\n");
-        File.WriteAllText(_temp.Combine("logs", "a", "b", "deep.log"), "deep\n");
-        File.WriteAllText(_temp.Combine("logs", "a", "skip.log"), "skipped\n");
-        File.WriteAllText(_temp.Combine("logs", "top.log.1.gz"), "compressed sibling\n");
-        File.WriteAllText(_temp.Combine("logs", "notes.txt"), "not a log\n");
+        Directory.CreateDirectory(Temp.Combine("logs", "a", "b"));
+        File.WriteAllText(Temp.Combine("logs", "top.log"), "top\n");
+        File.WriteAllText(Temp.Combine("logs", "a", "b", "deep.log"), "deep\n");
+        File.WriteAllText(Temp.Combine("logs", "a", "skip.log"), "skipped\n");
+        File.WriteAllText(Temp.Combine("logs", "top.log.1.gz"), "compressed sibling\n");
+        File.WriteAllText(Temp.Combine("logs", "notes.txt"), "not a log\n");
         await using var agent = StartAgent($"""
               - label: app
-                path: {_temp.Combine("logs", "**", "*.log")}
+                path: {Temp.Combine("logs", "**", "*.log")}
                 exclude: ["**/skip.log"]
             """);
 
-        File.WriteAllText(_temp.Combine("logs", "a", "later.log"), "later\n");
+        File.WriteAllText(Temp.Combine("logs", "a", "later.log"), "later\n");
         await WaitForLinesAsync(3);
         await agent.StopAsync();
 
-        Assert.That(Texts(), Is.EquivalentTo(new[] { "top", "deep", "later" }));
+        Assert.That(StoredTexts(), Is.EquivalentTo(new[] { "top", "deep", "later" }));
     }
 
     [Test]
@@ -54,35 +39,35 @@ public sealed class FileHandlingTests
     {
         await using var agent = StartAgent($"""
               - label: app
-                path: {_temp.Combine("later", "*.log")}
+                path: {Temp.Combine("later", "*.log")}
             """);
-        await Eventually.WaitAsync(() => _server.Store.CountHeartbeats() > 0, "the agent runs");
+        await Eventually.WaitAsync(() => Server.Store.CountHeartbeats() > 0, "the agent runs");
 
-        Directory.CreateDirectory(_temp.Combine("later"));
-        File.WriteAllLines(_temp.Combine("later", "x.log"), ["one", "two"]);
+        Directory.CreateDirectory(Temp.Combine("later"));
+        File.WriteAllLines(Temp.Combine("later", "x.log"), ["one", "two"]);
         await WaitForLinesAsync(2);
 
-        Assert.That(Texts(), Is.EqualTo(new[] { "one", "two" }));
+        Assert.That(StoredTexts(), Is.EqualTo(new[] { "one", "two" }));
     }
 
     [Test]
     public async Task SymbolicLink_AsKubernetesLaysOut_FollowedToItsTarget()
     {
-        Directory.CreateDirectory(_temp.Combine("pods"));
-        var target = _temp.Combine("pods", "0.log");
+        Directory.CreateDirectory(Temp.Combine("pods"));
+        var target = Temp.Combine("pods", "0.log");
         File.WriteAllText(target, "from the pod\n");
-        var link = _temp.Combine("logs", "pod_ns_container.log");
+        var link = Temp.Combine("logs", "pod_ns_container.log");
         File.CreateSymbolicLink(link, target);
         await using var agent = StartAgent($"""
               - label: k8s
-                path: {_temp.Combine("logs", "*.log")}
+                path: {Temp.Combine("logs", "*.log")}
             """);
 
         await WaitForLinesAsync(1);
         File.AppendAllText(target, "appended to the target\n");
         await WaitForLinesAsync(2);
 
-        var lines = _server.Store.ReadLines();
+        var lines = Server.Store.ReadLines();
         Assert.That(lines.Select(l => l.Line), Is.EqualTo(new[] { "from the pod", "appended to the target" }));
         Assert.That(lines.Select(l => l.FileId).Distinct().Count(), Is.EqualTo(1));
     }
@@ -90,7 +75,7 @@ public sealed class FileHandlingTests
     [Test]
     public async Task Delete_WhileBeingRead_RestIsShippedAndHandleReleased()
     {
-        var log = _temp.Combine("logs", "app.log");
+        var log = Temp.Combine("logs", "app.log");
         File.WriteAllText(log, "");
         await using var agent = StartAgent($"""
               - label: app
@@ -111,19 +96,19 @@ public sealed class FileHandlingTests
         File.WriteAllText(log, "recreated\n");
         await WaitForLinesAsync(3);
 
-        Assert.That(Texts(), Is.EqualTo(new[] { "before delete", "written to the deleted file", "recreated" }));
+        Assert.That(StoredTexts(), Is.EqualTo(new[] { "before delete", "written to the deleted file", "recreated" }));
     }
 
     [Test]
     public async Task DirectoryWhereFileExpected_WarnsOnceAndOtherSourcesGoOn()
     {
         using var logs = new CapturingLoggerProvider();
-        Directory.CreateDirectory(_temp.Combine("logs", "not-a-file.log"));
-        var good = _temp.Combine("good.log");
+        Directory.CreateDirectory(Temp.Combine("logs", "not-a-file.log"));
+        var good = Temp.Combine("good.log");
         File.WriteAllText(good, "");
-        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
+        await using var agent = AgentHarness.Start(Temp.Combine("agent.yaml"), AgentHarness.Config(Server.Address, Temp.Combine("state"), $"""
               - label: broken
-                path: {_temp.Combine("logs", "not-a-file.log")}
+                path: {Temp.Combine("logs", "not-a-file.log")}
               - label: good
                 path: {good}
             """), logs);
@@ -144,32 +129,32 @@ public sealed class FileHandlingTests
     {
         for (var f = 0; f < 6; f++)
         {
-            File.WriteAllText(_temp.Combine("logs", $"f{f}.log"), $"file {f} line 1\n");
+            File.WriteAllText(Temp.Combine("logs", $"f{f}.log"), $"file {f} line 1\n");
         }
 
         await using var agent = StartAgent($"""
               - label: app
-                path: {_temp.Combine("logs", "*.log")}
+                path: {Temp.Combine("logs", "*.log")}
             """, "max_open_files: 2");
         var peak = 0;
         for (var round = 2; round <= 4; round++)
         {
             for (var f = 0; f < 6; f++)
             {
-                File.AppendAllText(_temp.Combine("logs", $"f{f}.log"), $"file {f} line {round}\n");
+                File.AppendAllText(Temp.Combine("logs", $"f{f}.log"), $"file {f} line {round}\n");
             }
 
             await Eventually.WaitAsync(
                 () =>
                 {
                     peak = Math.Max(peak, agent.Runner.OpenFiles);
-                    return _server.Store.CountLines() >= 6 * round;
+                    return Server.Store.CountLines() >= 6 * round;
                 },
                 $"{6 * round} lines");
         }
 
         Assert.That(peak, Is.LessThanOrEqualTo(2));
-        Assert.That(Texts(), Is.EquivalentTo(Enumerable.Range(0, 6).SelectMany(f => Enumerable.Range(1, 4).Select(r => $"file {f} line {r}"))));
+        Assert.That(StoredTexts(), Is.EquivalentTo(Enumerable.Range(0, 6).SelectMany(f => Enumerable.Range(1, 4).Select(r => $"file {f} line {r}"))));
     }
 
     [Test]
@@ -177,24 +162,24 @@ public sealed class FileHandlingTests
     {
         for (var f = 0; f < 1000; f++)
         {
-            File.WriteAllText(_temp.Combine("logs", $"svc-{f:D4}.log"), $"svc {f} a\nsvc {f} b\n");
+            File.WriteAllText(Temp.Combine("logs", $"svc-{f:D4}.log"), $"svc {f} a\nsvc {f} b\n");
         }
 
         await using var agent = StartAgent($"""
               - label: many
-                path: {_temp.Combine("logs", "*.log")}
+                path: {Temp.Combine("logs", "*.log")}
             """, "max_open_files: 2000");
 
         await WaitForLinesAsync(2000);
 
-        Assert.That(_server.Store.CountLines(), Is.EqualTo(2000));
+        Assert.That(Server.Store.CountLines(), Is.EqualTo(2000));
         Assert.That(agent.Runner.OpenFiles, Is.EqualTo(1000));
     }
 
     [Test]
     public async Task Restarts_AmidRotationsAndTruncations_EveryLineStoredExactlyOnce()
     {
-        var log = _temp.Combine("logs", "app.log");
+        var log = Temp.Combine("logs", "app.log");
         var expected = new List<string>();
         var seq = 0;
         void Write(string path, int count)
@@ -256,16 +241,9 @@ public sealed class FileHandlingTests
             await WaitForLinesAsync(expected.Count);
         }
 
-        var stored = Texts();
+        var stored = StoredTexts();
         Assert.That(stored, Has.Count.EqualTo(expected.Count), "nothing stored twice");
         Assert.That(stored, Is.EquivalentTo(expected), "nothing lost");
     }
 
-    private AgentHarness StartAgent(string sources, string extra = "") =>
-        AgentHarness.Start(_temp.Combine("agent.yaml"), AgentHarness.Config(_server.Address, _temp.Combine("state"), sources, extra));
-
-    private List<string> Texts() => _server.Store.ReadLines().Select(l => l.Line).ToList();
-
-    private Task WaitForLinesAsync(int count) =>
-        Eventually.WaitAsync(() => _server.Store.CountLines() >= count, $"{count} lines stored (have {_server.Store.CountLines()})");
 }

@@ -6,35 +6,17 @@ namespace RlogAgent.Tests.EndToEnd;
 [TestFixture]
 [Platform(Exclude = "Win", Reason = "POSIX signals and file modes")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class ProcessTests
+public sealed class ProcessTests : EndToEndTest
 {
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
-    private TempFolder _temp = null!;
-    private TestServer _server = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _temp = new TempFolder();
-        _server = await TestServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
     [Test]
     public async Task FirstRun_FromEnvironment_RegistersWritesPrivateStateAndConfigThenSecondRunReusesUuid()
     {
-        var env = new Dictionary<string, string> { ["SERVER_ADDR"] = _server.Address.ToString(), ["PROJECT_KEY"] = TestServer.ProjectKey };
-        var config = _temp.Combine("config", "agent.yaml");
-        var uuidFile = _temp.Combine("state", "agent_uuid");
-        var tokenFile = _temp.Combine("state", "token");
+        var env = new Dictionary<string, string> { ["SERVER_ADDR"] = Server.Address.ToString(), ["PROJECT_KEY"] = TestServer.ProjectKey };
+        var config = Temp.Combine("config", "agent.yaml");
+        var uuidFile = Temp.Combine("state", "agent_uuid");
+        var tokenFile = Temp.Combine("state", "token");
         string uuid;
-        using (var first = AgentProcess.Start(_temp.Path, env))
+        using (var first = AgentProcess.Start(Temp.Path, env))
         {
             await Eventually.WaitAsync(() => File.Exists(config) && File.Exists(uuidFile) && File.Exists(tokenFile), "config and state written");
             uuid = File.ReadAllText(uuidFile).Trim();
@@ -46,24 +28,24 @@ public sealed class ProcessTests
         var privateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         Assert.Multiple(() =>
         {
-            Assert.That(_server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }));
+            Assert.That(Server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }));
             Assert.That(File.GetUnixFileMode(uuidFile), Is.EqualTo(privateMode));
             Assert.That(File.GetUnixFileMode(tokenFile), Is.EqualTo(privateMode));
             Assert.That(File.GetUnixFileMode(config), Is.EqualTo(privateMode));
-            Assert.That(File.ReadAllText(config), Does.Contain(_server.Address.ToString()).And.Contain(TestServer.ProjectKey));
+            Assert.That(File.ReadAllText(config), Does.Contain(Server.Address.ToString()).And.Contain(TestServer.ProjectKey));
         });
 
-        using (var second = AgentProcess.Start(_temp.Path))
+        using (var second = AgentProcess.Start(Temp.Path))
         {
-            await Eventually.WaitAsync(() => _server.Store.CountHeartbeats(uuid) >= 2, "heartbeats from the second run");
+            await Eventually.WaitAsync(() => Server.Store.CountHeartbeats(uuid) >= 2, "heartbeats from the second run");
             second.Signal(AgentProcess.Sigterm);
             Assert.That(await second.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), second.Output);
         }
 
         Assert.Multiple(() =>
         {
-            Assert.That(_server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }), "the second run kept its uuid");
-            Assert.That(_server.Store.CountRegistrations(uuid), Is.EqualTo(1), "the second run refreshed its stored token instead of registering");
+            Assert.That(Server.Store.AgentUuids(), Is.EqualTo(new[] { uuid }), "the second run kept its uuid");
+            Assert.That(Server.Store.CountRegistrations(uuid), Is.EqualTo(1), "the second run refreshed its stored token instead of registering");
             Assert.That(File.ReadAllText(uuidFile).Trim(), Is.EqualTo(uuid));
         });
     }
@@ -71,10 +53,10 @@ public sealed class ProcessTests
     [Test]
     public async Task Sigterm_LinesStillInPartialBatch_AreFlushedConfirmedAndExitIsZero()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
         WriteConfig($"""
-            server_addr: {_server.Address}
+            server_addr: {Server.Address}
             project_key: {TestServer.ProjectKey}
             batch_size: 100000
             flush_interval: 3600
@@ -85,26 +67,26 @@ public sealed class ProcessTests
               - label: app
                 path: {log}
             """);
-        using var agent = AgentProcess.Start(_temp.Path);
+        using var agent = AgentProcess.Start(Temp.Path);
         await Eventually.WaitAsync(() => agent.Output.Contains("Reading " + log, StringComparison.Ordinal), "the agent follows the file");
 
         File.AppendAllLines(log, Enumerable.Range(1, 500).Select(i => $"line {i}"));
         // The heartbeat's lines_read says the agent holds them; the batch is far from full or due.
-        await Eventually.WaitAsync(() => _server.Store.ReadHeartbeats().Any(h => h.LinesRead >= 500), "a heartbeat reporting 500 lines read");
-        Assert.That(_server.Store.CountLines(), Is.Zero, "the lines wait in the partial batch");
+        await Eventually.WaitAsync(() => Server.Store.ReadHeartbeats().Any(h => h.LinesRead >= 500), "a heartbeat reporting 500 lines read");
+        Assert.That(Server.Store.CountLines(), Is.Zero, "the lines wait in the partial batch");
         agent.Signal(AgentProcess.Sigterm);
         var code = await agent.WaitForExitAsync(ExitTimeout);
 
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), agent.Output);
-        Assert.That(_server.Store.ReadLines().Select(l => l.Line), Is.EqualTo(Enumerable.Range(1, 500).Select(i => $"line {i}")));
+        Assert.That(Server.Store.ReadLines().Select(l => l.Line), Is.EqualTo(Enumerable.Range(1, 500).Select(i => $"line {i}")));
     }
 
     [Test]
     public async Task Start_InvalidConfig_ExitsWithConfigErrorNamingFileAndField()
     {
-        var path = WriteConfig($"server_addr: {_server.Address}\nproject_key: k\nbatch_size: -3\n");
+        var path = WriteConfig($"server_addr: {Server.Address}\nproject_key: k\nbatch_size: -3\n");
 
-        using var agent = AgentProcess.Start(_temp.Path);
+        using var agent = AgentProcess.Start(Temp.Path);
         var code = await agent.WaitForExitAsync(ExitTimeout);
 
         Assert.That(code, Is.EqualTo(ExitCodes.ConfigError));
@@ -114,7 +96,7 @@ public sealed class ProcessTests
     [Test]
     public async Task Start_NoConfigAndNoEnvironment_ExitsWithConfigError()
     {
-        using var agent = AgentProcess.Start(_temp.Path);
+        using var agent = AgentProcess.Start(Temp.Path);
 
         Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.ConfigError));
         Assert.That(agent.Output, Does.Contain("SERVER_ADDR").And.Contain("PROJECT_KEY"));
@@ -124,7 +106,7 @@ public sealed class ProcessTests
     [TestCase("--help", "--config")]
     public async Task InformationalOptions_PrintAndExitZero(string option, string expected)
     {
-        using var agent = AgentProcess.Start(_temp.Path, null, option);
+        using var agent = AgentProcess.Start(Temp.Path, null, option);
 
         Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok));
         Assert.That(agent.Output, Does.Contain(expected));
@@ -133,7 +115,7 @@ public sealed class ProcessTests
     [Test]
     public async Task UnknownOption_ExitsWithUsageError()
     {
-        using var agent = AgentProcess.Start(_temp.Path, null, "--no-such-option");
+        using var agent = AgentProcess.Start(Temp.Path, null, "--no-such-option");
 
         Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.ConfigError));
         Assert.That(agent.Output, Does.Contain("--no-such-option"));
@@ -141,7 +123,7 @@ public sealed class ProcessTests
 
     private string WriteConfig(string yaml)
     {
-        var path = _temp.Combine("config", "agent.yaml");
+        var path = Temp.Combine("config", "agent.yaml");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, yaml);
         return path;

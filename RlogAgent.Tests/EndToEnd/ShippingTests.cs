@@ -5,30 +5,13 @@ namespace RlogAgent.Tests.EndToEnd;
 
 /// <summary>The agent in this process, a real server on loopback, real files in a temp folder.</summary>
 [TestFixture]
-public sealed class ShippingTests
+public sealed class ShippingTests : EndToEndTest
 {
-    private TempFolder _temp = null!;
-    private TestServer _server = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _temp = new TempFolder();
-        _server = await TestServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
     [Test]
     public async Task Run_TwoSources_EveryLineArrivesOnceWithItsLabel()
     {
-        var app = _temp.Combine("app.log");
-        var web = _temp.Combine("web.log");
+        var app = Temp.Combine("app.log");
+        var web = Temp.Combine("web.log");
         File.WriteAllText(app, "app existing\n");
         await using var agent = StartAgent($"""
               - label: app
@@ -50,24 +33,24 @@ public sealed class ShippingTests
             Assert.That(lines.Select(l => (l.FileId, l.Offset)).Distinct().Count(), Is.EqualTo(81));
         });
         Assert.That(await agent.StopAsync(), Is.EqualTo(ExitCodes.Ok));
-        Assert.That(_server.Store.CountLines(), Is.EqualTo(81), "nothing sent twice at shutdown");
+        Assert.That(Server.Store.CountLines(), Is.EqualTo(81), "nothing sent twice at shutdown");
     }
 
     [Test]
     public async Task Run_ReadFromEnd_SkipsWhatExistedAtFirstStartButReadsNewFilesWhole()
     {
-        var old = _temp.Combine("logs", "old.log");
+        var old = Temp.Combine("logs", "old.log");
         Directory.CreateDirectory(Path.GetDirectoryName(old)!);
         File.WriteAllText(old, "before start\n");
-        var yaml = AgentHarness.Config(_server.Address, _temp.Combine("state"), $"""
+        var yaml = AgentHarness.Config(Server.Address, Temp.Combine("state"), $"""
               - label: app
-                path: {_temp.Combine("logs", "*.log")}
+                path: {Temp.Combine("logs", "*.log")}
             """).Replace("read_from: beginning", "read_from: end", StringComparison.Ordinal);
-        await using var agent = AgentHarness.Start(_temp.Combine("agent.yaml"), yaml);
+        await using var agent = AgentHarness.Start(Temp.Combine("agent.yaml"), yaml);
         await WaitForOpenFilesAsync(agent, 1);
 
         File.AppendAllText(old, "after start\n");
-        File.WriteAllText(_temp.Combine("logs", "new.log"), "in a new file\n");
+        File.WriteAllText(Temp.Combine("logs", "new.log"), "in a new file\n");
         await WaitForLinesAsync(2);
 
         Assert.That(Lines().Select(l => l.Line), Is.EquivalentTo(new[] { "after start", "in a new file" }));
@@ -76,7 +59,7 @@ public sealed class ShippingTests
     [Test]
     public async Task Run_RenameRotation_OldFileReadToItsEndAndNewFileFromItsStart()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         File.WriteAllText(log, "");
         await using var agent = StartAgent($"""
               - label: app
@@ -102,7 +85,7 @@ public sealed class ShippingTests
     [Test]
     public async Task Run_CopyTruncate_NewContentShippedUnderANewFileId()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         AppendLines(log, "generation one", 10);
         await using var agent = StartAgent($"""
               - label: app
@@ -111,7 +94,7 @@ public sealed class ShippingTests
         await WaitForLinesAsync(10);
 
         File.WriteAllText(log, "");
-        await Eventually.WaitAsync(() => File.ReadAllText(_temp.Combine("state", "checkpoints.json")).Contains("\"generation\": 1", StringComparison.Ordinal), "truncation noticed");
+        await Eventually.WaitAsync(() => File.ReadAllText(Temp.Combine("state", "checkpoints.json")).Contains("\"generation\": 1", StringComparison.Ordinal), "truncation noticed");
         AppendLines(log, "generation two", 5);
         await WaitForLinesAsync(15);
 
@@ -128,13 +111,13 @@ public sealed class ShippingTests
     [Test]
     public async Task Run_LineWrittenInTwoParts_ArrivesWhole()
     {
-        var log = _temp.Combine("logs", "app.log");
-        var marker = _temp.Combine("logs", "marker.log");
+        var log = Temp.Combine("logs", "app.log");
+        var marker = Temp.Combine("logs", "marker.log");
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
         File.WriteAllText(log, "");
         await using var agent = StartAgent($"""
               - label: app
-                path: {_temp.Combine("logs", "*.log")}
+                path: {Temp.Combine("logs", "*.log")}
             """);
         await WaitForOpenFilesAsync(agent, 1);
 
@@ -152,7 +135,7 @@ public sealed class ShippingTests
     [Test]
     public async Task Run_RestartedInTheMiddle_EveryLineStoredOnceAndNothingResentAfterCleanStop()
     {
-        var log = _temp.Combine("app.log");
+        var log = Temp.Combine("app.log");
         AppendLines(log, "run one", 40);
         await using (var first = StartAgent($"""
               - label: app
@@ -176,13 +159,7 @@ public sealed class ShippingTests
         Assert.That(second.Runner.Counters.LinesSent, Is.EqualTo(10), "the second run resumed at the confirmed checkpoint");
     }
 
-    private AgentHarness StartAgent(string sources) =>
-        AgentHarness.Start(_temp.Combine("agent.yaml"), AgentHarness.Config(_server.Address, _temp.Combine("state"), sources));
-
-    private IReadOnlyList<StoredLine> Lines() => _server.Store.ReadLines();
-
-    private Task WaitForLinesAsync(int count) =>
-        Eventually.WaitAsync(() => _server.Store.CountLines() >= count, $"{count} lines stored (have {_server.Store.CountLines()})");
+    private IReadOnlyList<StoredLine> Lines() => Server.Store.ReadLines();
 
     private static Task WaitForOpenFilesAsync(AgentHarness agent, int count) =>
         Eventually.WaitAsync(() => agent.Runner.OpenFiles >= count, $"{count} files open");
