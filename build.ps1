@@ -11,11 +11,12 @@
     test     build, then run every test; prints "N passed, N failed, N skipped"
     publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
     demo     start the reference server and the agent, write a log, show its lines arriving
+    bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md)
   Stops at the first failure, with that step's exit code.
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'publish', 'demo')]
+    [ValidateSet('build', 'test', 'publish', 'demo', 'bench')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release'
 )
@@ -172,5 +173,10 @@ switch ($Task) {
     'test' { Invoke-Test }
     'publish' { Invoke-Publish }
     'demo' { Invoke-Demo }
+    'bench' {
+        Install-NativeToolchain
+        & (Join-Path $root 'bench/run-bench.ps1')
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
 }
 exit 0
