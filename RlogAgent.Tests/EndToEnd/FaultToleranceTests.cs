@@ -173,6 +173,27 @@ public sealed class FaultToleranceTests : EndToEndTest
 
     [Test]
     [Platform(Exclude = "Win", Reason = "POSIX signals")]
+    public async Task Sigterm_LinesReadButNotYetConfirmed_AreSentConfirmedAndExitIsZero()
+    {
+        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(250);
+        var log = Temp.Combine("app.log");
+        File.WriteAllText(log, "");
+        WriteProcessConfig(log, "batch_size: 50");
+        using var agent = AgentProcess.Start(Temp.Path);
+        await Eventually.WaitAsync(() => agent.Output.Contains("Reading " + log, StringComparison.Ordinal), "the agent follows the file");
+
+        Append(log, 0, 500);
+        // The heartbeat's lines_read says the agent holds them; the slow server has stored few yet.
+        await Eventually.WaitAsync(() => Server.Store.ReadHeartbeats().Any(h => h.LinesRead >= 500), "a heartbeat reporting 500 lines read");
+        Assert.That(Server.Store.CountLines(), Is.LessThan(500), "lines still in flight at SIGTERM");
+        agent.Signal(AgentProcess.Sigterm);
+
+        Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), agent.Output);
+        AssertExactly(500);
+    }
+
+    [Test]
+    [Platform(Exclude = "Win", Reason = "POSIX signals")]
     public async Task SecondSignal_ExitsAtOnce()
     {
         _faults.HangSends = true;

@@ -51,37 +51,6 @@ public sealed class ProcessTests : EndToEndTest
     }
 
     [Test]
-    public async Task Sigterm_LinesStillInPartialBatch_AreFlushedConfirmedAndExitIsZero()
-    {
-        var log = Temp.Combine("app.log");
-        File.WriteAllText(log, "");
-        WriteConfig($"""
-            server_addr: {Server.Address}
-            project_key: {TestServer.ProjectKey}
-            batch_size: 100000
-            flush_interval: 3600
-            heartbeat_interval: 0.2
-            poll_interval: 0.05
-            read_from: beginning
-            sources:
-              - label: app
-                path: {log}
-            """);
-        using var agent = AgentProcess.Start(Temp.Path);
-        await Eventually.WaitAsync(() => agent.Output.Contains("Reading " + log, StringComparison.Ordinal), "the agent follows the file");
-
-        File.AppendAllLines(log, Enumerable.Range(1, 500).Select(i => $"line {i}"));
-        // The heartbeat's lines_read says the agent holds them; the batch is far from full or due.
-        await Eventually.WaitAsync(() => Server.Store.ReadHeartbeats().Any(h => h.LinesRead >= 500), "a heartbeat reporting 500 lines read");
-        Assert.That(Server.Store.CountLines(), Is.Zero, "the lines wait in the partial batch");
-        agent.Signal(AgentProcess.Sigterm);
-        var code = await agent.WaitForExitAsync(ExitTimeout);
-
-        Assert.That(code, Is.EqualTo(ExitCodes.Ok), agent.Output);
-        Assert.That(Server.Store.ReadLines().Select(l => l.Line), Is.EqualTo(Enumerable.Range(1, 500).Select(i => $"line {i}")));
-    }
-
-    [Test]
     public async Task Start_InvalidConfig_ExitsWithConfigErrorNamingFileAndField()
     {
         var path = WriteConfig($"server_addr: {Server.Address}\nproject_key: k\nbatch_size: -3\n");

@@ -50,7 +50,7 @@ public abstract class EndToEndTest
             server_addr: {Server.Address}
             project_key: {TestServer.ProjectKey}
             flush_interval: 0.2
-            heartbeat_interval: 1
+            heartbeat_interval: 0.2
             poll_interval: 0.05
             read_from: beginning
             {extra}

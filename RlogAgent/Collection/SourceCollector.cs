@@ -25,6 +25,7 @@ public sealed class SourceCollector : IDisposable
     private readonly Dictionary<string, string> _reportedProblems = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private FileSystemWatcher? _watcher;
+    private bool _wroteSinceCaughtUp;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
 
     public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, AgentCounters counters, ILogger logger, TimeProvider time)
@@ -65,6 +66,13 @@ public sealed class SourceCollector : IDisposable
                 await ReleaseIdleAsync(lines, cancellationToken).ConfigureAwait(false);
                 if (!progress)
                 {
+                    if (_wroteSinceCaughtUp)
+                    {
+                        // Caught up: a low-rate line goes now, not at the next flush_interval.
+                        _writer.OnCaughtUp();
+                        _wroteSinceCaughtUp = false;
+                    }
+
                     EnsureWatcher();
                     await WaitForChangeAsync(poll, cancellationToken).ConfigureAwait(false);
                 }
@@ -123,6 +131,7 @@ public sealed class SourceCollector : IDisposable
             {
                 await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
                 lines.Clear();
+                _wroteSinceCaughtUp = true;
             }
 
             progress |= consumed > 0;

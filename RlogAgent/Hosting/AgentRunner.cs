@@ -90,9 +90,9 @@ public sealed class AgentRunner
         using var background = new CancellationTokenSource();
         LogPipeline? pipeline = null;
         await using var sender = new LogStreamSender(
-            new LogService.LogServiceClient(invoker),
+            invoker,
             tokens,
-            lines => pipeline!.OnConfirmed(lines),
+            receipt => pipeline!.OnConfirmed(receipt),
             Counters,
             o.MaxUnconfirmedBatches,
             TimeSpan.FromSeconds(o.CommitInterval),

@@ -14,6 +14,9 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
     /// <summary>Bytes a line is charged beyond its text: the LogLine, its strings' headers, its protobuf copy.</summary>
     public const int LineOverheadBytes = 160;
 
+    /// <summary>Least capacity of the buffer block, in lines.</summary>
+    public const int MinBufferedLines = 4096;
+
     private readonly BufferBlock<LogLine> _buffer;
     private readonly BatchBlock<LogLine> _batcher;
     private readonly ActionBlock<LogLine[]> _writer;
@@ -27,7 +30,9 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
         _budget = new ByteBudget(maxBufferBytes);
         _checkpoints = checkpoints;
         _counters = counters;
-        _buffer = new BufferBlock<LogLine>(new DataflowBlockOptions { BoundedCapacity = batchSize });
+        // Bytes are bounded by the budget; the count bound is only a backstop, sized so a reader's
+        // chunk of lines posts without waiting (a waiting SendAsync costs a task per line).
+        _buffer = new BufferBlock<LogLine>(new DataflowBlockOptions { BoundedCapacity = Math.Max(batchSize * 4, MinBufferedLines) });
         _batcher = new BatchBlock<LogLine>(batchSize, new GroupingDataflowBlockOptions { BoundedCapacity = batchSize });
         _writer = new ActionBlock<LogLine[]>(
             batch => send(batch, abort),
@@ -50,56 +55,53 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
 
     public async ValueTask WriteAsync(List<LogLine> lines, CancellationToken cancellationToken)
     {
-        _counters.AddRead(lines.Count);
+        long cost = 0;
         long bytes = 0;
         foreach (var line in lines)
         {
+            cost += CostOf(line);
             bytes += line.NextOffset - line.Offset;
-            var cost = CostOf(line);
-            if (!_budget.TryAcquire(cost))
-            {
-                // Full: send what is batched now, so confirmations can free the budget sooner.
-                _batcher.TriggerBatch();
-                await _budget.AcquireAsync(cost, cancellationToken).ConfigureAwait(false);
-            }
+        }
 
+        // One charge for the reader's whole chunk: a lock per line showed in the profile.
+        if (!_budget.TryAcquire(cost))
+        {
+            // Full: send what is batched now, so confirmations can free the budget sooner.
+            _batcher.TriggerBatch();
+            await _budget.AcquireAsync(cost, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
             if (!_buffer.Post(line) && !await _buffer.SendAsync(line, cancellationToken).ConfigureAwait(false))
             {
-                _budget.Release(cost);
+                for (var j = i; j < lines.Count; j++)
+                {
+                    _budget.Release(CostOf(lines[j]));
+                }
+
                 throw new OperationCanceledException("the pipeline is complete", cancellationToken);
             }
         }
 
+        _counters.AddRead(lines.Count);
         _counters.AddBytesRead(bytes);
     }
 
-    /// <summary>Called by the sender once the server confirmed these lines: frees memory, moves checkpoints.</summary>
-    public void OnConfirmed(IReadOnlyList<LogLine> lines)
+    /// <summary>The readers have nothing more for now: send the partial batch instead of waiting for flush_interval.</summary>
+    public void OnCaughtUp() => _batcher.TriggerBatch();
+
+    /// <summary>Called by the sender once the server confirmed a batch: frees memory, moves checkpoints.</summary>
+    public void OnConfirmed(BatchReceipt receipt)
     {
-        long bytes = 0;
-        long fileBytes = 0;
-        string? file = null;
-        long next = 0;
-        foreach (var line in lines)
+        foreach (var (fileId, nextOffset) in receipt.Files)
         {
-            bytes += CostOf(line);
-            fileBytes += line.NextOffset - line.Offset;
-            if (file is not null && !ReferenceEquals(file, line.FileId) && file != line.FileId)
-            {
-                _checkpoints.Confirm(file, next);
-            }
-
-            file = line.FileId;
-            next = line.NextOffset;
+            _checkpoints.Confirm(fileId, nextOffset);
         }
 
-        if (file is not null)
-        {
-            _checkpoints.Confirm(file, next);
-        }
-
-        _budget.Release(bytes);
-        _counters.AddBytesConfirmed(fileBytes);
+        _budget.Release(receipt.BudgetBytes);
+        _counters.AddBytesConfirmed(receipt.FileBytes);
     }
 
     /// <summary>Stops taking lines, sends the partial batch, and completes once the writer has written it.</summary>

@@ -27,9 +27,9 @@ public sealed class LogStreamSender : IAsyncDisposable
     /// <summary>Quiet time after the last write before the call is completed.</summary>
     public static readonly TimeSpan IdleCommitDelay = TimeSpan.FromMilliseconds(50);
 
-    private readonly LogService.LogServiceClient _client;
+    private readonly CallInvoker _invoker;
     private readonly ITokenSource _tokens;
-    private readonly Action<IReadOnlyList<LogLine>> _onConfirmed;
+    private readonly Action<BatchReceipt> _onConfirmed;
     private readonly AgentCounters _counters;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -39,18 +39,18 @@ public sealed class LogStreamSender : IAsyncDisposable
     private readonly bool _gzip;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _written = new(0, 1);
-    private readonly List<PendingBatch> _pending = [];
+    private readonly List<EncodedBatch> _pending = [];
     private readonly CancellationTokenSource _stop = new();
-    private AsyncClientStreamingCall<LogBatch, Empty>? _call;
+    private AsyncClientStreamingCall<EncodedBatch, Empty>? _call;
     private long _callOpenedAt;
     private long _lastWriteAt;
     private bool _failing;
     private Task? _commitLoop;
 
     public LogStreamSender(
-        LogService.LogServiceClient client,
+        CallInvoker invoker,
         ITokenSource tokens,
-        Action<IReadOnlyList<LogLine>> onConfirmed,
+        Action<BatchReceipt> onConfirmed,
         AgentCounters counters,
         int maxUnconfirmedBatches,
         TimeSpan commitInterval,
@@ -59,7 +59,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         TimeProvider time,
         ExponentialBackoff? backoff = null)
     {
-        _client = client;
+        _invoker = invoker;
         _tokens = tokens;
         _onConfirmed = onConfirmed;
         _counters = counters;
@@ -80,7 +80,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var batch in Split(lines))
+            foreach (var batch in LogBatchEncoder.Encode(lines, MaxBatchBytes))
             {
                 _pending.Add(batch);
                 _counters.SetUnconfirmed(_pending.Count);
@@ -182,7 +182,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(PendingBatch batch, CancellationToken cancellationToken)
+    private async Task WriteAsync(EncodedBatch batch, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -251,16 +251,16 @@ public sealed class LogStreamSender : IAsyncDisposable
             try
             {
                 using var call = await StartCallAsync(cancellationToken).ConfigureAwait(false);
-                batch.Batch.SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
-                await call.RequestStream.WriteAsync(batch.Batch, cancellationToken).ConfigureAwait(false);
+                batch.SendAt = _time.GetUtcNow();
+                await call.RequestStream.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
                 await call.ResponseAsync.WaitAsync(CommitTimeout, cancellationToken).ConfigureAwait(false);
                 Confirm(1);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
             {
-                TransportLog.BatchRejected(_logger, batch.Batch.BatchId, e.StatusCode.ToString(), e.Status.Detail, batch.Lines.Length);
-                _counters.AddRejected(batch.Lines.Length);
+                TransportLog.BatchRejected(_logger, batch.BatchId, e.StatusCode.ToString(), e.Status.Detail, batch.Receipt.Lines);
+                _counters.AddRejected(batch.Receipt.Lines);
                 Confirm(1);
             }
             catch (Exception e) when (IsCallFailure(e, cancellationToken) || e is TimeoutException)
@@ -275,8 +275,8 @@ public sealed class LogStreamSender : IAsyncDisposable
         var lines = 0;
         for (var i = 0; i < batches; i++)
         {
-            _onConfirmed(_pending[i].Lines);
-            lines += _pending[i].Lines.Length;
+            _onConfirmed(_pending[i].Receipt);
+            lines += _pending[i].Receipt.Lines;
         }
 
         _pending.RemoveRange(0, batches);
@@ -302,7 +302,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         }
     }
 
-    private async Task<AsyncClientStreamingCall<LogBatch, Empty>> StartCallAsync(CancellationToken cancellationToken)
+    private async Task<AsyncClientStreamingCall<EncodedBatch, Empty>> StartCallAsync(CancellationToken cancellationToken)
     {
         await _tokens.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
         var headers = new Metadata();
@@ -311,14 +311,14 @@ public sealed class LogStreamSender : IAsyncDisposable
             headers.Add("grpc-internal-encoding-request", "gzip");
         }
 
-        return _client.Send(headers, cancellationToken: cancellationToken);
+        return _invoker.AsyncClientStreamingCall(LogBatchEncoder.SendMethod, null, new CallOptions(headers, cancellationToken: cancellationToken));
     }
 
-    private async Task WriteOneAsync(PendingBatch batch, CancellationToken cancellationToken)
+    private async Task WriteOneAsync(EncodedBatch batch, CancellationToken cancellationToken)
     {
-        batch.Batch.SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
-        await _call!.RequestStream.WriteAsync(batch.Batch, cancellationToken).ConfigureAwait(false);
-        _counters.AddSent(batch.Lines.Length, batch.FileBytes);
+        batch.SendAt = _time.GetUtcNow();
+        await _call!.RequestStream.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        _counters.AddSent(batch.Receipt.Lines, batch.Receipt.FileBytes);
         _counters.AddBatchSent(resent: batch.Written);
         batch.Written = true;
     }
@@ -370,89 +370,4 @@ public sealed class LogStreamSender : IAsyncDisposable
 
     private static bool IsCallFailure(Exception e, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && e is RpcException or IOException or InvalidOperationException or HttpRequestException or ObjectDisposedException;
-
-    /// <summary>
-    /// Turns a Dataflow batch into LogBatches of at most <see cref="MaxBatchBytes"/> encoded bytes.
-    /// Sizes are an upper bound counted without encoding: the line's UTF-8 length, the per-file
-    /// strings' lengths (counted once while they repeat) and a fixed allowance for tags, lengths,
-    /// timestamp and offset. Lines read together share one Timestamp.
-    /// </summary>
-    private IEnumerable<PendingBatch> Split(LogLine[] lines)
-    {
-        var batch = NewBatch();
-        var size = 0;
-        var start = 0;
-        var sizes = new FieldSizes();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var log = ToLog(lines[i], ref sizes, out var logSize);
-            if (batch.Logs.Count > 0 && size + logSize > MaxBatchBytes)
-            {
-                yield return new PendingBatch(batch, lines[start..i]);
-                batch = NewBatch();
-                size = 0;
-                start = i;
-            }
-
-            batch.Logs.Add(log);
-            size += logSize;
-        }
-
-        if (batch.Logs.Count > 0)
-        {
-            yield return new PendingBatch(batch, start == 0 ? lines : lines[start..]);
-        }
-    }
-
-    private static LogBatch NewBatch() => new() { BatchId = Guid.CreateVersion7().ToString() };
-
-    private static Log ToLog(in LogLine line, ref FieldSizes sizes, out int encodedSize)
-    {
-        if (!ReferenceEquals(line.Label, sizes.Label) || !ReferenceEquals(line.Source, sizes.Source) || !ReferenceEquals(line.FileId, sizes.FileId))
-        {
-            sizes.Label = line.Label;
-            sizes.Source = line.Source;
-            sizes.FileId = line.FileId;
-            sizes.Bytes = Encoding.UTF8.GetByteCount(line.Label) + Encoding.UTF8.GetByteCount(line.Source) + Encoding.UTF8.GetByteCount(line.FileId);
-        }
-
-        if (sizes.Timestamp is null || sizes.ReadAt != line.ReadAtUtc)
-        {
-            sizes.ReadAt = line.ReadAtUtc;
-            sizes.Timestamp = Timestamp.FromDateTime(line.ReadAtUtc);
-        }
-
-        encodedSize = sizes.Bytes + Encoding.UTF8.GetByteCount(line.Text) + FieldOverheadBytes;
-        return new Log
-        {
-            Label = line.Label,
-            Line = line.Text,
-            Timestamp = sizes.Timestamp,
-            Source = line.Source,
-            FileId = line.FileId,
-            Offset = (ulong)line.Offset,
-        };
-    }
-
-    /// <summary>Tags, length prefixes, the timestamp and the offset of one Log, at their largest.</summary>
-    private const int FieldOverheadBytes = 64;
-
-    private struct FieldSizes
-    {
-        public string? Label;
-        public string? Source;
-        public string? FileId;
-        public int Bytes;
-        public DateTime ReadAt;
-        public Timestamp? Timestamp;
-    }
-
-    private sealed record PendingBatch(LogBatch Batch, LogLine[] Lines)
-    {
-        /// <summary>Bytes of file content the batch carries, terminators included.</summary>
-        public long FileBytes { get; } = Lines.Sum(l => l.NextOffset - l.Offset);
-
-        /// <summary>Written on some call already: writing it again is a re-send.</summary>
-        public bool Written { get; set; }
-    }
 }

@@ -39,8 +39,20 @@ public class BatchBuildingBenchmarks
         _built = BuildAsAgent();
     }
 
-    [Benchmark(OperationsPerInvoke = BatchLines, Baseline = true, Description = "as the agent does: build + size per line + serialise")]
+    [Benchmark(OperationsPerInvoke = BatchLines, Baseline = true, Description = "generated types: build + size per line + serialise (the agent before LogBatchEncoder)")]
     public int AsAgent() => Serialise(BuildAsAgent());
+
+    [Benchmark(OperationsPerInvoke = BatchLines, Description = "LogBatchEncoder: encode lines straight to wire bytes (the agent since 0.1)")]
+    public int DirectEncoding()
+    {
+        var total = 0;
+        foreach (var batch in RlogAgent.Transport.LogBatchEncoder.Encode(_lines, RlogAgent.Transport.LogStreamSender.MaxBatchBytes))
+        {
+            total += RlogAgent.Transport.LogBatchEncoder.ToMessageBytes(batch).Length;
+        }
+
+        return total;
+    }
 
     [Benchmark(OperationsPerInvoke = BatchLines, Description = "one Timestamp per read time (shared)")]
     public int SharedTimestamp()

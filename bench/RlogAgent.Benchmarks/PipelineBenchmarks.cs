@@ -43,7 +43,7 @@ public class PipelineBenchmarks
             maxBufferBytes: 16 * 1024 * 1024,
             send: (batch, _) =>
             {
-                pipeline!.OnConfirmed(batch);
+                pipeline!.OnConfirmed(new BatchReceipt(batch.Length, batch.Sum(l => LogPipeline.CostOf(l)), 0, [(batch[^1].FileId, batch[^1].NextOffset)]));
                 if (Interlocked.Add(ref delivered, batch.Length) >= Lines)
                 {
                     done.TrySetResult();
