@@ -14,6 +14,8 @@ public sealed class AuthLifecycleTests : EndToEndTest
         AppendLines(log, "before", 5);
         await using var agent = StartAgent(Source(log));
         await WaitForLinesAsync(5);
+        // Tokens are checked when a call starts: let the call that carried these lines end first.
+        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesConfirmed >= 5, "the first call confirmed");
         var uuid = Server.Store.AgentUuids().Single();
 
         Server.Tokens.ExpireAccessTokens(uuid);
@@ -34,6 +36,8 @@ public sealed class AuthLifecycleTests : EndToEndTest
         AppendLines(log, "before", 5);
         await using var agent = StartAgent(Source(log));
         await WaitForLinesAsync(5);
+        // Tokens are checked when a call starts: let the call that carried these lines end first.
+        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesConfirmed >= 5, "the first call confirmed");
         var uuid = Server.Store.AgentUuids().Single();
 
         Server.Tokens.RevokeRefreshTokens(uuid);

@@ -6,5 +6,5 @@ public interface ILineWriter
     ValueTask WriteAsync(List<LogLine> lines, CancellationToken cancellationToken);
 
     /// <summary>A reader reached the end of everything it follows: lines written so far need not wait for more.</summary>
-    void OnCaughtUp();
+    ValueTask OnCaughtUpAsync(CancellationToken cancellationToken);
 }

@@ -12,6 +12,9 @@ namespace RlogAgent.Collection;
 /// </summary>
 public sealed class SourceCollector : IDisposable
 {
+    /// <summary>Longest time between listings of a source's files while change notifications work.</summary>
+    public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(1);
+
     private readonly SourceOptions _source;
     private readonly AgentOptions _options;
     private readonly CheckpointStore _checkpoints;
@@ -26,6 +29,7 @@ public sealed class SourceCollector : IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private FileSystemWatcher? _watcher;
     private bool _wroteSinceCaughtUp;
+    private int _namesChanged;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
 
     public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, AgentCounters counters, ILogger logger, TimeProvider time)
@@ -69,7 +73,7 @@ public sealed class SourceCollector : IDisposable
                     if (_wroteSinceCaughtUp)
                     {
                         // Caught up: a low-rate line goes now, not at the next flush_interval.
-                        _writer.OnCaughtUp();
+                        await _writer.OnCaughtUpAsync(cancellationToken).ConfigureAwait(false);
                         _wroteSinceCaughtUp = false;
                     }
 
@@ -77,7 +81,11 @@ public sealed class SourceCollector : IDisposable
                     await WaitForChangeAsync(poll, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (!progress || _time.GetElapsedTime(lastScan) >= poll)
+                // Names are listed again when the watcher saw one change, and otherwise every poll
+                // interval; with a live watcher, at least every FullScanInterval, in case its
+                // notifications do not cover everything (NFS, overlay file systems).
+                var scanEvery = _watcher is null ? poll : (poll > FullScanInterval ? poll : FullScanInterval);
+                if (Interlocked.Exchange(ref _namesChanged, 0) == 1 || _time.GetElapsedTime(lastScan) >= scanEvery)
                 {
                     Scan(startAtEnd: false);
                     lastScan = _time.GetTimestamp();
@@ -404,9 +412,10 @@ public sealed class SourceCollector : IDisposable
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             };
             watcher.Changed += (_, _) => Wake();
-            watcher.Created += (_, _) => Wake();
-            watcher.Renamed += (_, _) => Wake();
-            watcher.Deleted += (_, _) => Wake();
+            watcher.Created += (_, _) => NamesChanged();
+            watcher.Renamed += (_, _) => NamesChanged();
+            watcher.Deleted += (_, _) => NamesChanged();
+            watcher.Error += (_, _) => NamesChanged();
             watcher.EnableRaisingEvents = true;
             _watcher = watcher;
         }
@@ -414,6 +423,12 @@ public sealed class SourceCollector : IDisposable
         {
             // Out of inotify watches, or a file system without notifications: polling covers it.
         }
+    }
+
+    private void NamesChanged()
+    {
+        Volatile.Write(ref _namesChanged, 1);
+        Wake();
     }
 
     private void Wake()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using RlogAgent.Collection;
 
@@ -89,8 +90,23 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
         _counters.AddBytesRead(bytes);
     }
 
+    /// <summary>Longest the caught-up flush waits for the buffer block to hand its lines on.</summary>
+    public static readonly TimeSpan HandOffWait = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The readers have nothing more for now: send the partial batch instead of waiting for flush_interval.</summary>
-    public void OnCaughtUp() => _batcher.TriggerBatch();
+    public async ValueTask OnCaughtUpAsync(CancellationToken cancellationToken)
+    {
+        // The BufferBlock offers lines to the BatchBlock on a task of its own: a trigger before
+        // they arrive finds the batch empty and the lines wait for the timer. Let them arrive.
+        var started = Stopwatch.GetTimestamp();
+        while (_buffer.Count > 0 && Stopwatch.GetElapsedTime(started) < HandOffWait)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+
+        _batcher.TriggerBatch();
+    }
 
     /// <summary>Called by the sender once the server confirmed a batch: frees memory, moves checkpoints.</summary>
     public void OnConfirmed(BatchReceipt receipt)
