@@ -174,7 +174,6 @@ switch ($Task) {
     'publish' { Invoke-Publish }
     'demo' { Invoke-Demo }
     'bench' {
-        Install-NativeToolchain
         & (Join-Path $root 'bench/run-bench.ps1')
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }

@@ -207,6 +207,13 @@ try {
     $logBytes = (Get-Item $logFile).Length
 
     # --- 2. NativeAOT binaries -------------------------------------------------------------------
+    if ($null -eq (Get-Command clang -ErrorAction SilentlyContinue)) {
+        # NativeAOT links with clang and zlib; a fresh Debian machine has neither.
+        $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+        Invoke-Checked 'install clang and zlib (apt-get)' {
+            & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld zlib1g-dev"
+        }
+    }
     $build = Join-Path $work 'build'
     $publish = @(
         @{ Name = 'sink'; Project = 'bench/RlogBench.Sink/RlogBench.Sink.csproj'; Binary = 'rlog-bench-sink' },
