@@ -11,14 +11,17 @@
     test     build, then run every test; prints "N passed, N failed, N skipped"
     publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
     demo     start the reference server and the agent, write a log, show its lines arriving
-    bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md)
+    bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md); `bench -Quick` smoke-runs it
   Stops at the first failure, with that step's exit code.
 #>
 param(
     [Parameter(Position = 0)]
     [ValidateSet('build', 'test', 'publish', 'demo', 'bench')]
     [string] $Task = 'build',
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    # The bench task passes the rest on to bench/run-bench.ps1 (for example -Quick).
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]] $BenchArguments = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -174,7 +177,7 @@ switch ($Task) {
     'publish' { Invoke-Publish }
     'demo' { Invoke-Demo }
     'bench' {
-        & (Join-Path $root 'bench/run-bench.ps1')
+        & (Join-Path $root 'bench/run-bench.ps1') @BenchArguments
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
 }
