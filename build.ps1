@@ -19,9 +19,8 @@ param(
     [ValidateSet('build', 'test', 'publish', 'demo', 'bench')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release',
-    # The bench task passes the rest on to bench/run-bench.ps1 (for example -Quick).
-    [Parameter(ValueFromRemainingArguments = $true)]
-    [string[]] $BenchArguments = @()
+    # bench only: a short smoke run (bench/run-bench.ps1 -Quick)
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -177,7 +176,7 @@ switch ($Task) {
     'publish' { Invoke-Publish }
     'demo' { Invoke-Demo }
     'bench' {
-        & (Join-Path $root 'bench/run-bench.ps1') @BenchArguments
+        & (Join-Path $root 'bench/run-bench.ps1') -Quick:$Quick
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
 }
