@@ -110,6 +110,23 @@ public sealed class FaultToleranceTests : EndToEndTest
     }
 
     [Test]
+    public async Task NonTransientSendRefusal_IsLoggedAsAnErrorAndStillRetriedWithoutLoss()
+    {
+        using var logs = new CapturingLoggerProvider();
+        _faults.FailSendsWith = Grpc.Core.StatusCode.Unimplemented;
+        _faults.FailSends = true;
+        var log = Temp.Combine("app.log");
+        Append(log, 0, 20);
+        await using var agent = StartAgent(Source(log), logs: logs);
+
+        await Eventually.WaitAsync(() => logs.Entries.Any(e => e.Level == LogLevel.Error && e.Message.Contains("Unimplemented", StringComparison.Ordinal)), "an error naming the refusal");
+        _faults.FailSends = false;
+        await WaitForLinesAsync(20);
+
+        AssertExactly(20);
+    }
+
+    [Test]
     public async Task HeartbeatsKeepTheirIntervalWhileShippingFails()
     {
         _faults.FailSends = true;

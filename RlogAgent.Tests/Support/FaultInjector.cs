@@ -29,7 +29,7 @@ public sealed class FaultInjector : Interceptor
 
         if (_plan.FailSends)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "injected: send refused"));
+            throw new RpcException(new Status(_plan.FailSendsWith, "injected: send refused"));
         }
 
         var response = await continuation(new FaultyReader<TRequest>(requestStream, _plan), context).ConfigureAwait(false);

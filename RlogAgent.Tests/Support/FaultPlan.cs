@@ -9,8 +9,11 @@ public sealed class FaultPlan
     /// <summary>Abort a Send call with UNAVAILABLE after this many batches (0: never), while aborts are left.</summary>
     public int AbortSendAfterBatches { get; set; }
 
-    /// <summary>Every Send call ends UNAVAILABLE before reading anything.</summary>
+    /// <summary>Every Send call ends with <see cref="FailSendsWith"/> before reading anything.</summary>
     public bool FailSends { get; set; }
+
+    /// <summary>The status <see cref="FailSends"/> answers. Default UNAVAILABLE.</summary>
+    public Grpc.Core.StatusCode FailSendsWith { get; set; } = Grpc.Core.StatusCode.Unavailable;
 
     /// <summary>Every Send call ends UNAUTHENTICATED before reading anything.</summary>
     public bool RejectSendsAsUnauthenticated { get; set; }

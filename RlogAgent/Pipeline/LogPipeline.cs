@@ -44,11 +44,6 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
         _flushTimer = time.CreateTimer(_ => _batcher.TriggerBatch(), null, flushInterval, flushInterval);
     }
 
-    public ByteBudget Budget => _budget;
-
-    /// <summary>Batches waiting for the writer (for metrics and idle detection).</summary>
-    public int QueuedBatches => _writer.InputCount;
-
     /// <summary>Completes when the last batch has been written (or the writer failed).</summary>
     public Task Completion => _writer.Completion;
 

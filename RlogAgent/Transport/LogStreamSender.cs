@@ -331,7 +331,17 @@ public sealed class LogStreamSender : IAsyncDisposable
         _failing = true;
         _counters.AddRetry();
         var delay = _backoff.Next();
-        TransportLog.SendFailed(_logger, status.StatusCode.ToString(), status.Detail, _pending.Count, delay);
+        if (RetryableStatus.IsTransient(status.StatusCode) || status.StatusCode == StatusCode.Unauthenticated)
+        {
+            TransportLog.SendFailed(_logger, status.StatusCode.ToString(), status.Detail, _pending.Count, delay);
+        }
+        else
+        {
+            // Not a code a retry is known to fix (UNIMPLEMENTED, PERMISSION_DENIED, ...): still
+            // retried, as dropping lines is never the answer, but said louder.
+            TransportLog.SendRefused(_logger, status.StatusCode.ToString(), status.Detail, _pending.Count, delay);
+        }
+
         if (status.StatusCode == StatusCode.Unauthenticated)
         {
             // Refresh (or re-register) now; the backoff still applies so a storm cannot spin.
