@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>The configuration or the command line is wrong; the message names the file, field and problem.</summary>
     public const int ConfigError = 2;
 
+    /// <summary>Another agent uses the same state_dir (its lock file is held): this one did not start.</summary>
+    public const int StateDirInUse = 3;
+
     /// <summary>Stopped on request, but the server did not confirm everything within shutdown_timeout; the rest is sent at the next start.</summary>
     public const int ShutdownIncomplete = 4;
 

@@ -8,15 +8,18 @@ namespace RlogAgent.Collection;
 /// Per-file read positions that only ever move over lines the server has confirmed, persisted
 /// atomically in <c>checkpoints.json</c>. A corrupt file is set aside, reported, and the agent starts
 /// over from the files' beginnings: the server drops what it already has, so that costs bandwidth, not lines.
+/// A file's checkpoint is dropped once the file is released and all of it is confirmed, and old ones
+/// whose file is gone are pruned, so the file stays small under pod churn. The file is private (0600).
 /// </summary>
 public sealed class CheckpointStore : ICheckpointSink
 {
     public const string FileName = "checkpoints.json";
 
-    /// <summary>Checkpoints of files not seen for this long are dropped at load.</summary>
+    /// <summary>Checkpoints of files not seen for this long, whose path is gone, are dropped (at load and by <see cref="Prune"/>).</summary>
     public static readonly TimeSpan PruneAfter = TimeSpan.FromDays(7);
 
     private readonly Lock _lock = new();
+    private readonly Lock _writeLock = new();
     private readonly string _path;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -42,11 +45,38 @@ public sealed class CheckpointStore : ICheckpointSink
         return store;
     }
 
+    /// <summary>Checkpoints held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byIdentity.Count;
+            }
+        }
+    }
+
     public FileCheckpoint? Find(FileIdentity identity)
     {
         lock (_lock)
         {
-            return _byIdentity.TryGetValue(identity.ToString(), out var cp) ? Clone(cp) : null;
+            var key = identity.ToString();
+            if (_byIdentity.TryGetValue(key, out var cp))
+            {
+                return Clone(cp);
+            }
+
+            // Written by an agent that did not know birth times yet: take it over under the full key.
+            if (key != identity.LegacyKey && _byIdentity.Remove(identity.LegacyKey, out cp))
+            {
+                cp.Identity = key;
+                _byIdentity[key] = cp;
+                _dirty = true;
+                return Clone(cp);
+            }
+
+            return null;
         }
     }
 
@@ -93,6 +123,37 @@ public sealed class CheckpointStore : ICheckpointSink
         }
     }
 
+    /// <summary>Where the tailer has read to, and the hash of the bytes before it; see <see cref="FileCheckpoint.AnchorOffset"/>.</summary>
+    public void SetAnchor(FileIdentity identity, long offset, string anchor)
+    {
+        lock (_lock)
+        {
+            if (_byIdentity.TryGetValue(identity.ToString(), out var cp) && (cp.AnchorOffset != offset || cp.Anchor != anchor))
+            {
+                cp.AnchorOffset = offset;
+                cp.Anchor = anchor;
+                _dirty = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The file was read to <paramref name="end"/> and released: its checkpoint goes once the
+    /// server has confirmed every line before that (now, when it already has).
+    /// </summary>
+    public void MarkReleased(FileIdentity identity, long end)
+    {
+        lock (_lock)
+        {
+            if (_byIdentity.TryGetValue(identity.ToString(), out var cp))
+            {
+                cp.ReleasedAt = end;
+                _dirty = true;
+                DropIfDone(cp);
+            }
+        }
+    }
+
     public void Remove(FileIdentity identity)
     {
         lock (_lock)
@@ -119,8 +180,35 @@ public sealed class CheckpointStore : ICheckpointSink
                 cp.Offset = nextOffset;
                 cp.UpdatedUtc = _time.GetUtcNow().UtcDateTime;
                 _dirty = true;
+                DropIfDone(cp);
             }
         }
+    }
+
+    /// <summary>Drops checkpoints not updated for <see cref="PruneAfter"/> whose file is gone; returns how many.</summary>
+    public int Prune()
+    {
+        var cutoff = _time.GetUtcNow().UtcDateTime - PruneAfter;
+        List<FileCheckpoint> stale;
+        lock (_lock)
+        {
+            stale = _byIdentity.Values.Where(c => c.UpdatedUtc < cutoff).Select(Clone).ToList();
+        }
+
+        // File checks outside the lock: confirmations must not wait on the file system.
+        var gone = stale.Where(c => !File.Exists(c.Path)).ToList();
+        lock (_lock)
+        {
+            foreach (var cp in gone)
+            {
+                if (_byIdentity.TryGetValue(cp.Identity, out var current) && current.UpdatedUtc < cutoff)
+                {
+                    RemoveEntry(current);
+                }
+            }
+        }
+
+        return gone.Count;
     }
 
     public bool IsSourceInitialized(string sourceKey)
@@ -139,39 +227,65 @@ public sealed class CheckpointStore : ICheckpointSink
         }
     }
 
-    /// <summary>Writes the checkpoints if anything changed since the last write.</summary>
+    /// <summary>
+    /// Writes the checkpoints if anything changed since the last write. Writes are serialized (the
+    /// timer, the first scan of a source and the shutdown may flush at once), so an older snapshot
+    /// can never land after a newer one.
+    /// </summary>
     public void Flush()
     {
-        byte[] bytes;
-        lock (_lock)
+        lock (_writeLock)
         {
-            if (!_dirty)
-            {
-                return;
-            }
-
-            var file = new CheckpointFile
-            {
-                InitializedSources = _initializedSources.Order(StringComparer.Ordinal).ToList(),
-                Files = _byIdentity.Values.OrderBy(c => c.Path, StringComparer.Ordinal).ToList(),
-            };
-            bytes = JsonSerializer.SerializeToUtf8Bytes(file, CheckpointJsonContext.Default.CheckpointFile);
-            _dirty = false;
-        }
-
-        try
-        {
-            AtomicFile.WriteAllBytes(_path, bytes, isPrivate: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
+            byte[] bytes;
             lock (_lock)
             {
-                _dirty = true;
+                if (!_dirty)
+                {
+                    return;
+                }
+
+                var file = new CheckpointFile
+                {
+                    InitializedSources = _initializedSources.Order(StringComparer.Ordinal).ToList(),
+                    Files = _byIdentity.Values.OrderBy(c => c.Path, StringComparer.Ordinal).ToList(),
+                };
+                bytes = JsonSerializer.SerializeToUtf8Bytes(file, CheckpointJsonContext.Default.CheckpointFile);
+                _dirty = false;
             }
 
-            CollectionLog.CheckpointWriteFailed(_logger, _path, e.Message);
+            try
+            {
+                AtomicFile.WriteAllBytes(_path, bytes, isPrivate: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                lock (_lock)
+                {
+                    _dirty = true;
+                }
+
+                CollectionLog.CheckpointWriteFailed(_logger, _path, e.Message);
+            }
         }
+    }
+
+    private void DropIfDone(FileCheckpoint cp)
+    {
+        if (cp.ReleasedAt is { } end && cp.Offset >= end)
+        {
+            RemoveEntry(cp);
+        }
+    }
+
+    private void RemoveEntry(FileCheckpoint cp)
+    {
+        _byIdentity.Remove(cp.Identity);
+        if (cp.FileId is not null && _byFileId.TryGetValue(cp.FileId, out var byId) && ReferenceEquals(byId, cp))
+        {
+            _byFileId.Remove(cp.FileId);
+        }
+
+        _dirty = true;
     }
 
     private void LoadFromDisk()
@@ -236,6 +350,9 @@ public sealed class CheckpointStore : ICheckpointSink
         Fingerprint = c.Fingerprint,
         Generation = c.Generation,
         Offset = c.Offset,
+        AnchorOffset = c.AnchorOffset,
+        Anchor = c.Anchor,
+        ReleasedAt = c.ReleasedAt,
         UpdatedUtc = c.UpdatedUtc,
     };
 }

@@ -39,4 +39,19 @@ internal static partial class CollectionLog
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Collector for source {Label} stopped: {Reason}")]
     public static partial void CollectorFailed(ILogger logger, string label, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Cannot list folder {Folder} for source {Label}: {Reason}. Skipped; the rest of the source goes on")]
+    public static partial void FolderInaccessible(ILogger logger, string folder, string label, string reason);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "{Path} is a file that source {Owner} reads already (a link or an overlapping pattern); it is read once, by that source")]
+    public static partial void ReadElsewhere(ILogger logger, string path, string owner);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "Reading {Path} failed: {Reason}. The file is taken up again from its checkpoint at the next scan; other files go on")]
+    public static partial void FileFailed(ILogger logger, string path, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "{Path} was closed to stay under max_open_files and is gone: its {Bytes} bytes written after offset {Offset} could not be read")]
+    public static partial void GoneWhileClosed(ILogger logger, string path, long bytes, long offset);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "Dropped {Count} checkpoints of files gone for over {Days} days")]
+    public static partial void CheckpointsPruned(ILogger logger, int count, double days);
 }

@@ -3,7 +3,7 @@ namespace RlogAgent.Collection;
 /// <summary>What the agent remembers of one file across restarts, keyed by its identity.</summary>
 public sealed class FileCheckpoint
 {
-    /// <summary><see cref="FileIdentity"/> as text: device and inode.</summary>
+    /// <summary><see cref="FileIdentity"/> as text: device, inode and (where known) birth time.</summary>
     public string Identity { get; set; } = "";
 
     public string Label { get; set; } = "";
@@ -25,6 +25,22 @@ public sealed class FileCheckpoint
 
     /// <summary>Every line before this offset is confirmed stored by the server.</summary>
     public long Offset { get; set; }
+
+    /// <summary>
+    /// End of the last bytes read (can be past <see cref="Offset"/>): the file is at least this long
+    /// unless it was truncated, and the bytes before it hash to <see cref="Anchor"/> unless it was
+    /// rewritten. Tells a truncated file from its old content even when its first line is unchanged.
+    /// </summary>
+    public long AnchorOffset { get; set; }
+
+    /// <summary>Hash of up to <c>FileTailer.AnchorBytes</c> bytes before <see cref="AnchorOffset"/>.</summary>
+    public string? Anchor { get; set; }
+
+    /// <summary>
+    /// Set when the file was read out and released (rotated away or deleted): its end. Once every
+    /// line before it is confirmed, nothing more can come of the file and the checkpoint is dropped.
+    /// </summary>
+    public long? ReleasedAt { get; set; }
 
     public DateTime UpdatedUtc { get; set; }
 }

@@ -9,13 +9,19 @@ namespace RlogAgent.Collection;
 /// <summary>
 /// Follows one file through its open handle, so a rename or delete of its path does not lose what is
 /// still written to it. Splits complete lines (LF or CRLF), holds an unfinished last line until its
-/// newline arrives, cuts lines longer than <c>max_line_bytes</c> into pieces, and names every line by
-/// (file_id, offset). Not thread-safe: one <see cref="SourceCollector"/> drives it.
+/// newline arrives, cuts lines whose text would encode longer than <c>max_line_bytes</c> into pieces,
+/// and names every line by (file_id, offset). Tells truncation by content as well as by size: the
+/// bytes just before the read position are re-checked before every read, so a file truncated and
+/// grown back past that position (copytruncate during an outage) is read again from its start.
+/// Not thread-safe: one <see cref="SourceCollector"/> drives it.
 /// </summary>
 public sealed class FileTailer : IDisposable
 {
     /// <summary>Most bytes of the file's start that identify its content (the first line, up to this).</summary>
     public const int FingerprintMaxBytes = 256;
+
+    /// <summary>Bytes before the read position whose hash tells the same content from a rewritten one.</summary>
+    public const int AnchorBytes = 64;
 
     /// <summary>New bytes taken per read: enough to amortise the call, small enough to share the reader between files.</summary>
     public const int ReadChunkBytes = 128 * 1024;
@@ -33,6 +39,9 @@ public sealed class FileTailer : IDisposable
     private long _lineStart;
     private long _scanned;
     private long _lastLength;
+    private long _anchorOffset;
+    private string? _anchor;
+    private byte[]? _heldWhileClosed;
 
     private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, ILogger logger, TimeProvider time)
     {
@@ -41,7 +50,7 @@ public sealed class FileTailer : IDisposable
         _handle = handle;
         Identity = identity;
         _checkpoints = checkpoints;
-        _maxLineBytes = maxLineBytes;
+        _maxLineBytes = Math.Min(maxLineBytes, LineText.MaxBytes);
         _logger = logger;
         _time = time;
         LastActivityUtc = time.GetUtcNow().UtcDateTime;
@@ -61,19 +70,28 @@ public sealed class FileTailer : IDisposable
     /// <summary>Bytes examined so far: what the file's length is compared with to see if it grew.</summary>
     public long Scanned => _scanned;
 
+    /// <summary>The file's size at the last scan that found it by name.</summary>
+    public long LastSeenSize { get; set; }
+
+    /// <summary>Where the next line starts: everything before it has been handed on.</summary>
+    public long LineStart => _lineStart;
+
     /// <summary>When new bytes were last read, or the tailer opened.</summary>
     public DateTime LastActivityUtc { get; private set; }
 
-    /// <summary>True when every byte of the file has been examined (an unfinished line may be held).</summary>
-    public bool CaughtUp => _scanned >= SafeLength();
+    /// <summary>
+    /// True when every byte of the open file has been examined (an unfinished line may be held).
+    /// A closed tailer is never caught up: what its file holds now is unknown until it is reopened.
+    /// </summary>
+    public bool CaughtUp => IsOpen && _scanned >= SafeLength();
 
     /// <summary>Bytes of the file not yet examined, as of the last read.</summary>
     public long Lag => Math.Max(0, _lastLength - _scanned);
 
     /// <summary>
     /// Opens a file and decides where to start: at its confirmed checkpoint when it is a file seen
-    /// before (same identity and first bytes), otherwise at 0, or at its end when <paramref name="startAtEnd"/>
-    /// (read_from: end, at a source's first scan).
+    /// before (same identity and first bytes, and the bytes last read still in place), otherwise at
+    /// 0, or at its end when <paramref name="startAtEnd"/> (read_from: end, at a source's first scan).
     /// </summary>
     public static FileTailer Open(string label, string path, CheckpointStore checkpoints, bool startAtEnd, int maxLineBytes, ILogger logger, TimeProvider time)
     {
@@ -121,33 +139,86 @@ public sealed class FileTailer : IDisposable
             return 0;
         }
 
-        var held = (int)(_scanned - _lineStart);
-        var wanted = (int)Math.Min(length - _lineStart, held + (long)ReadChunkBytes);
+        // One read covers the anchor before the read position (to check the content is the same),
+        // the held unfinished line, and the new bytes.
+        var anchorStart = _anchor is null ? _lineStart : _anchorOffset - AnchorLength(_anchorOffset);
+        var readFrom = Math.Min(_lineStart, anchorStart);
+        var wanted = (int)Math.Min(length - readFrom, (_scanned - readFrom) + (long)ReadChunkBytes);
         EnsureCapacity(ref buffer, wanted);
-        var read = RandomAccess.Read(_handle, buffer.AsSpan(0, wanted), _lineStart);
+        var read = RandomAccess.Read(_handle, buffer.AsSpan(0, wanted), readFrom);
         if (read <= 0)
         {
             return 0;
         }
 
-        var consumed = SplitLines(buffer.AsSpan(0, read), output);
-        var newBytes = (int)(_lineStart + read - _scanned);
-        _scanned = _lineStart + read;
+        if (_anchor is not null && (readFrom + read < _anchorOffset || AnchorOf(buffer.AsSpan((int)(anchorStart - readFrom), AnchorLength(_anchorOffset))) != _anchor))
+        {
+            // Rewritten under the read position: copytruncate and the file grew back past it.
+            OnTruncated(length);
+            return 1;
+        }
+
+        var skip = (int)(_lineStart - readFrom);
+        var data = buffer.AsSpan(skip, read - skip);
+        var consumed = SplitLines(data, output);
+        var newBytes = (int)(readFrom + read - _scanned);
+        _scanned = readFrom + read;
         _lineStart += consumed;
+        SetAnchor(buffer.AsSpan(0, read), readFrom);
         LastActivityUtc = _time.GetUtcNow().UtcDateTime;
         return Math.Max(newBytes, 1);
     }
 
     /// <summary>
-    /// Ships the unfinished last line, if any: used once a rotated-away or deleted file has been idle
-    /// for rotate_wait, when no newline will come any more.
+    /// Checks, without reading new lines, that the file still holds what was read: a file shorter
+    /// than the read position, or with other bytes before it, was truncated and is taken from its
+    /// start again under a new file_id. Returns true when it was.
     /// </summary>
-    public void FlushHeldLine(List<LogLine> output, ref byte[] buffer)
+    public bool CheckTruncation()
     {
+        if (!IsOpen)
+        {
+            return false;
+        }
+
+        var length = RandomAccess.GetLength(_handle);
+        if (length < _scanned)
+        {
+            OnTruncated(length);
+            return true;
+        }
+
+        if (_anchor is null || !AnchorDiffers())
+        {
+            return false;
+        }
+
+        OnTruncated(length);
+        return true;
+    }
+
+    /// <summary>
+    /// Ships the unfinished last line, if any: used once a rotated-away or deleted file has been idle
+    /// for rotate_wait, when no newline will come any more. A tailer closed for room ships what it
+    /// held when it was closed. Returns where the file's lines end now.
+    /// </summary>
+    public long FlushHeldLine(List<LogLine> output, ref byte[] buffer)
+    {
+        if (!IsOpen)
+        {
+            if (_heldWhileClosed is { Length: > 0 } held && _fileId is not null)
+            {
+                EmitHeld(held, output);
+            }
+
+            _heldWhileClosed = null;
+            return _lineStart;
+        }
+
         var length = RandomAccess.GetLength(_handle);
         if (length <= _lineStart || (_fileId is null && !TryEstablishFileId(force: true)))
         {
-            return;
+            return _lineStart;
         }
 
         var size = (int)Math.Min(length - _lineStart, _maxLineBytes);
@@ -155,39 +226,62 @@ public sealed class FileTailer : IDisposable
         var read = RandomAccess.Read(_handle, buffer.AsSpan(0, size), _lineStart);
         if (read > 0)
         {
-            var text = buffer.AsSpan(0, read);
-            if (text[^1] == (byte)'\r')
-            {
-                text = text[..^1];
-            }
-
-            output.Add(NewLine(text, _lineStart, _lineStart + read, _time.GetUtcNow().UtcDateTime));
-            _lineStart += read;
-            _scanned = Math.Max(_scanned, _lineStart);
+            EmitHeld(buffer.AsSpan(0, read), output);
         }
+
+        return _lineStart;
     }
 
     /// <summary>The path the open handle has now (after a rename), where the OS can tell.</summary>
     public string? CurrentPathOfHandle()
     {
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() || !IsOpen)
         {
             return null;
         }
 
+        var added = false;
         try
         {
+            // Held by a reference, so the descriptor cannot be closed and reused while it is looked up.
+            _handle.DangerousAddRef(ref added);
             var target = File.ResolveLinkTarget($"/proc/self/fd/{_handle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName;
             return target is null || target.EndsWith(" (deleted)", StringComparison.Ordinal) ? null : target;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
         {
             return null;
         }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
     }
 
-    /// <summary>Closes the handle but keeps the position: the file is reopened by identity when it grows.</summary>
-    public void Close() => _handle.Dispose();
+    /// <summary>
+    /// Closes the handle but keeps the position: the file is reopened by identity when it grows.
+    /// The unfinished last line is kept in memory, so it still ships if the file is deleted meanwhile.
+    /// </summary>
+    public void Close()
+    {
+        if (!IsOpen)
+        {
+            return;
+        }
+
+        var held = (int)Math.Min(_scanned - _lineStart, _maxLineBytes);
+        if (held > 0)
+        {
+            var copy = new byte[held];
+            var read = RandomAccess.Read(_handle, copy, _lineStart);
+            _heldWhileClosed = read == held ? copy : copy[..Math.Max(read, 0)];
+        }
+
+        _handle.Dispose();
+    }
 
     /// <summary>Reopens a closed tailer if <paramref name="path"/> is still the same file; false otherwise.</summary>
     public bool TryReopen(string path)
@@ -200,6 +294,7 @@ public sealed class FileTailer : IDisposable
         }
 
         _handle = handle;
+        _heldWhileClosed = null;
         Path = path;
         return true;
     }
@@ -222,11 +317,21 @@ public sealed class FileTailer : IDisposable
                 _checkpoints.UpdatePath(Identity, Path);
             }
 
-            if (length < saved.Offset)
+            if (saved.Anchor is not null && saved.AnchorOffset >= saved.Offset)
             {
-                OnTruncated(length);
+                _anchorOffset = saved.AnchorOffset;
+                _anchor = saved.Anchor;
             }
 
+            if (length < saved.Offset || length < _anchorOffset || (_anchor is not null && AnchorDiffers()))
+            {
+                // Truncated, or a reused inode, while the agent was down, even with the same first line.
+                OnTruncated(length);
+                return;
+            }
+
+            // Reading goes on from the confirmed offset: anchor there, so the next read covers it.
+            AnchorAtReadPosition();
             CollectionLog.Resumed(_logger, Path, _fileId ?? "", _lineStart);
             return;
         }
@@ -247,6 +352,7 @@ public sealed class FileTailer : IDisposable
             SaveCheckpoint();
         }
 
+        AnchorAtReadPosition();
         CollectionLog.Opened(_logger, Path, Identity.ToString(), _lineStart);
     }
 
@@ -257,6 +363,8 @@ public sealed class FileTailer : IDisposable
         _fileId = null;
         _fingerprint = null;
         _fingerprintLength = 0;
+        _anchor = null;
+        _anchorOffset = 0;
         _lineStart = _scanned = 0;
         if (!TryEstablishFileId(force: false))
         {
@@ -270,6 +378,53 @@ public sealed class FileTailer : IDisposable
         var read = RandomAccess.Read(_handle, head[..saved.FingerprintLength], 0);
         return read == saved.FingerprintLength && Hash(head[..read]) == saved.Fingerprint;
     }
+
+    /// <summary>True when the bytes before the anchor offset are not the ones read there (or are gone).</summary>
+    private bool AnchorDiffers()
+    {
+        var size = AnchorLength(_anchorOffset);
+        Span<byte> bytes = stackalloc byte[AnchorBytes];
+        var read = RandomAccess.Read(_handle, bytes[..size], _anchorOffset - size);
+        return read != size || AnchorOf(bytes[..size]) != _anchor;
+    }
+
+    /// <summary>Anchors at the read position when reading starts past the file's beginning.</summary>
+    private void AnchorAtReadPosition()
+    {
+        _anchor = null;
+        _anchorOffset = 0;
+        if (_scanned > 0)
+        {
+            SetAnchor([], _scanned);
+        }
+    }
+
+    /// <summary>Remembers the hash of the last bytes read; <paramref name="data"/> starts at file offset <paramref name="dataStart"/>.</summary>
+    private void SetAnchor(ReadOnlySpan<byte> data, long dataStart)
+    {
+        var size = AnchorLength(_scanned);
+        var from = _scanned - size - dataStart;
+        if (from < 0)
+        {
+            // Fewer bytes in this read than the anchor covers: read them (a small file, or a slow writer).
+            Span<byte> bytes = stackalloc byte[AnchorBytes];
+            if (RandomAccess.Read(_handle, bytes[..size], _scanned - size) != size)
+            {
+                return;
+            }
+
+            _anchor = AnchorOf(bytes[..size]);
+        }
+        else
+        {
+            _anchor = AnchorOf(data.Slice((int)from, size));
+        }
+
+        _anchorOffset = _scanned;
+        _checkpoints.SetAnchor(Identity, _anchorOffset, _anchor);
+    }
+
+    private static int AnchorLength(long offset) => (int)Math.Min(AnchorBytes, offset);
 
     /// <summary>
     /// The file's id comes from its identity and its first line (or first 256 bytes): the same for the
@@ -296,9 +451,12 @@ public sealed class FileTailer : IDisposable
 
         _fingerprintLength = length;
         _fingerprint = Hash(head[..length]);
+        var identity = Identity.Birth == 0
+            ? $"{Identity.Device:x}-{Identity.Inode:x}"
+            : $"{Identity.Device:x}-{Identity.Inode:x}-{Identity.Birth:x}";
         _fileId = _generation == 0
-            ? $"{Identity.Device:x}-{Identity.Inode:x}-{_fingerprint}"
-            : $"{Identity.Device:x}-{Identity.Inode:x}-{_fingerprint}-{_generation}";
+            ? $"{identity}-{_fingerprint}"
+            : $"{identity}-{_fingerprint}-{_generation}";
         SaveCheckpoint();
         return true;
     }
@@ -315,7 +473,31 @@ public sealed class FileTailer : IDisposable
             FingerprintLength = _fingerprintLength,
             Generation = _generation,
             Offset = _lineStart,
+            AnchorOffset = _anchorOffset,
+            Anchor = _anchor,
         });
+    }
+
+    private void EmitHeld(ReadOnlySpan<byte> text, List<LogLine> output)
+    {
+        var end = _lineStart + text.Length;
+        if (text[^1] == (byte)'\r')
+        {
+            text = text[..^1];
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (LineText.FitsWhole(text, _maxLineBytes))
+        {
+            output.Add(NewLine(text, _lineStart, end, now));
+        }
+        else
+        {
+            EmitPieces(text, 0, end, now, output);
+        }
+
+        _lineStart = end;
+        _scanned = Math.Max(_scanned, _lineStart);
     }
 
     private int SplitLines(ReadOnlySpan<byte> data, List<LogLine> output)
@@ -333,13 +515,13 @@ public sealed class FileTailer : IDisposable
             var end = position + newline;
             var textEnd = end > position && data[end - 1] == (byte)'\r' ? end - 1 : end;
             var text = data[position..textEnd];
-            if (text.Length > _maxLineBytes)
+            if (LineText.FitsWhole(text, _maxLineBytes))
             {
-                EmitPieces(text, position, _lineStart + end + 1, now, output);
+                output.Add(NewLine(text, _lineStart + position, _lineStart + end + 1, now));
             }
             else
             {
-                output.Add(NewLine(text, _lineStart + position, _lineStart + end + 1, now));
+                EmitPieces(text, position, _lineStart + end + 1, now, output);
             }
 
             position = end + 1;
@@ -355,7 +537,8 @@ public sealed class FileTailer : IDisposable
     }
 
     /// <summary>
-    /// Cuts a long line at UTF-8 character boundaries; each piece is a line of its own. With
+    /// Cuts a long line at UTF-8 character boundaries so that each piece's text, once invalid bytes are
+    /// replaced, encodes to at most max_line_bytes; each piece is a line of its own. With
     /// <paramref name="lineNext"/> (a complete line) every byte goes and the last piece also covers the
     /// terminator; without it (-1) only full pieces go and the rest waits for more bytes.
     /// </summary>
@@ -365,14 +548,13 @@ public sealed class FileTailer : IDisposable
         var keep = lineNext < 0 ? _maxLineBytes - 1 : 0;
         while (text.Length - done > keep)
         {
-            var size = Math.Min(_maxLineBytes, text.Length - done);
-            var back = 0;
-            while (size == _maxLineBytes && back < 3 && done + size - back < text.Length && (text[done + size - back] & 0xC0) == 0x80)
+            var size = LineText.PieceLength(text[done..], _maxLineBytes);
+            if (lineNext < 0 && size == text.Length - done)
             {
-                back++;
+                // The rest fits a piece but is not finished: it waits for its newline.
+                break;
             }
 
-            size -= back;
             var pieceStart = _lineStart + startInBuffer + done;
             var next = lineNext >= 0 && done + size == text.Length ? lineNext : pieceStart + size;
             output.Add(NewLine(text.Slice(done, size), pieceStart, next, now));
@@ -399,7 +581,7 @@ public sealed class FileTailer : IDisposable
         {
             return RandomAccess.GetLength(_handle);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             return _scanned;
         }
@@ -413,6 +595,8 @@ public sealed class FileTailer : IDisposable
             buffer = ArrayPool<byte>.Shared.Rent(size);
         }
     }
+
+    private static string AnchorOf(ReadOnlySpan<byte> bytes) => Hash(bytes);
 
     private static string Hash(ReadOnlySpan<byte> bytes)
     {

@@ -8,9 +8,12 @@ namespace RlogAgent.Collection;
 /// <summary>
 /// Reads every file one source names, in one loop (no thread per file): finds files by pattern,
 /// follows them through rotation, truncation and deletion, and hands complete lines to the pipeline.
-/// Wakes on change notifications, and polls every <c>poll_interval</c> where those fail.
+/// Wakes on change notifications, and polls every <c>poll_interval</c> where those fail. A failure
+/// on one file (vanished, closed, unreadable, an I/O error) costs that file only: it is logged once
+/// and the file is taken up again from its checkpoint at the next scan; a folder that cannot be
+/// listed is skipped with one warning. What escapes the loop ends it, and the supervisor restarts it.
 /// </summary>
-public sealed class SourceCollector : IDisposable
+public sealed class SourceCollector : ISourceReader
 {
     /// <summary>Longest time between listings of a source's files while change notifications work.</summary>
     public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(1);
@@ -23,6 +26,7 @@ public sealed class SourceCollector : IDisposable
     private readonly TimeProvider _time;
     private readonly SourcePattern _pattern;
     private readonly OpenFileLimit _openFiles;
+    private readonly FileClaims _claims;
     private readonly AgentCounters _counters;
     private readonly Dictionary<FileIdentity, FileTailer> _tailers = [];
     private readonly Dictionary<string, string> _reportedProblems = new(StringComparer.Ordinal);
@@ -32,8 +36,9 @@ public sealed class SourceCollector : IDisposable
     private int _namesChanged;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
 
-    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, AgentCounters counters, ILogger logger, TimeProvider time)
+    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, FileClaims claims, AgentCounters counters, ILogger logger, TimeProvider time)
     {
+        _claims = claims;
         _counters = counters;
         _openFiles = openFiles;
         _source = source;
@@ -98,7 +103,7 @@ public sealed class SourceCollector : IDisposable
         }
         catch (Exception e)
         {
-            // A bug here must not take the other sources down; the agent reports it and goes on.
+            // Not a file's fault (those are handled per file): the supervisor restarts the source.
             CollectionLog.CollectorFailed(_logger, _source.Label, e.Message, e);
             throw;
         }
@@ -110,6 +115,7 @@ public sealed class SourceCollector : IDisposable
         foreach (var tailer in _tailers.Values)
         {
             CloseTailer(tailer, dispose: true);
+            _claims.Release(tailer.Identity, SourceKey);
         }
 
         _tailers.Clear();
@@ -121,6 +127,7 @@ public sealed class SourceCollector : IDisposable
     private async Task<bool> ReadAllAsync(List<LogLine> lines, CancellationToken cancellationToken)
     {
         var progress = false;
+        List<(FileTailer, Exception)>? failed = null;
         foreach (var tailer in _tailers.Values)
         {
             int consumed;
@@ -128,9 +135,11 @@ public sealed class SourceCollector : IDisposable
             {
                 consumed = tailer.ReadLines(lines, ref _buffer);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                Report(tailer.Path, e.Message);
+                // It is read again from its checkpoint: what this read took must not go on too.
+                lines.Clear();
+                (failed ??= []).Add((tailer, e));
                 continue;
             }
 
@@ -145,20 +154,46 @@ public sealed class SourceCollector : IDisposable
             progress |= consumed > 0;
         }
 
+        foreach (var (tailer, e) in failed ?? [])
+        {
+            Drop(tailer, e);
+        }
+
         return progress;
     }
 
     /// <summary>Closes files that no path leads to any more once they are read out and idle for rotate_wait.</summary>
     private async Task ReleaseIdleAsync(List<LogLine> lines, CancellationToken cancellationToken)
     {
-        List<FileTailer>? released = null;
+        List<(FileTailer Tailer, long End)>? released = null;
+        List<(FileTailer, Exception)>? failed = null;
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var tailer in _tailers.Values)
         {
-            if (tailer.Detached && tailer.CaughtUp && now - tailer.LastActivityUtc >= TimeSpan.FromSeconds(_options.RotateWait))
+            if (!tailer.Detached || now - tailer.LastActivityUtc < TimeSpan.FromSeconds(_options.RotateWait))
             {
-                tailer.FlushHeldLine(lines, ref _buffer);
-                (released ??= []).Add(tailer);
+                continue;
+            }
+
+            try
+            {
+                if (tailer.IsOpen && !tailer.CaughtUp)
+                {
+                    continue;
+                }
+
+                if (!tailer.IsOpen && tailer.LastSeenSize > tailer.Scanned)
+                {
+                    // Closed for room, then rotated away and deleted before a scan could reopen it.
+                    CollectionLog.GoneWhileClosed(_logger, tailer.Path, tailer.LastSeenSize - tailer.Scanned, tailer.Scanned);
+                }
+
+                var end = tailer.FlushHeldLine(lines, ref _buffer);
+                (released ??= []).Add((tailer, end));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                (failed ??= []).Add((tailer, e));
             }
         }
 
@@ -168,21 +203,51 @@ public sealed class SourceCollector : IDisposable
             lines.Clear();
         }
 
-        foreach (var tailer in released ?? [])
+        foreach (var (tailer, end) in released ?? [])
         {
             _tailers.Remove(tailer.Identity);
             _counters.FileLag.TryRemove(tailer.Path, out _);
             CloseTailer(tailer, dispose: true);
+            _claims.Release(tailer.Identity, SourceKey);
+            _checkpoints.MarkReleased(tailer.Identity, end);
             CollectionLog.Released(_logger, tailer.Path);
+        }
+
+        foreach (var (tailer, e) in failed ?? [])
+        {
+            Drop(tailer, e);
+        }
+    }
+
+    /// <summary>One file failed: it alone is closed and forgotten; the next scan opens it again from its checkpoint.</summary>
+    private void Drop(FileTailer tailer, Exception e)
+    {
+        if (!_reportedProblems.TryGetValue(tailer.Path, out var last) || last != e.Message)
+        {
+            _reportedProblems[tailer.Path] = e.Message;
+            CollectionLog.FileFailed(_logger, tailer.Path, e.Message, e);
+        }
+
+        _tailers.Remove(tailer.Identity);
+        _counters.FileLag.TryRemove(tailer.Path, out _);
+        try
+        {
+            CloseTailer(tailer, dispose: true);
+        }
+        finally
+        {
+            _claims.Release(tailer.Identity, SourceKey);
         }
     }
 
     private void Scan(bool startAtEnd)
     {
-        var seen = new HashSet<FileIdentity>();
-        foreach (var path in _pattern.Match())
+        // One path per file: a link and its target (or two links) are one file, kept at the path
+        // it already has, so its source does not flip between scans.
+        var found = new Dictionary<FileIdentity, (string Path, long Size)>();
+        foreach (var path in _pattern.Match(ReportFolder).Order(StringComparer.Ordinal))
         {
-            var identity = FileIdentity.OfPath(path, out var size, out var isDirectory);
+            var identity = FileIdentity.OfPath(path, out var size, out var isDirectory, out var isRegular);
             if (isDirectory)
             {
                 Report(path, "it is a directory, not a file");
@@ -194,8 +259,31 @@ public sealed class SourceCollector : IDisposable
                 continue;
             }
 
+            if (!isRegular)
+            {
+                // A FIFO or a device has no offsets to name lines by, and opening a FIFO blocks.
+                Report(path, "it is not a regular file (a FIFO, socket or device)");
+                continue;
+            }
+
+            if (!found.ContainsKey(id) || (_tailers.TryGetValue(id, out var current) && current.Path == path))
+            {
+                found[id] = (path, size);
+            }
+        }
+
+        var seen = new HashSet<FileIdentity>();
+        List<(FileTailer, Exception)>? failed = null;
+        foreach (var (id, (path, size)) in found)
+        {
             seen.Add(id);
-            if (_tailers.TryGetValue(id, out var known))
+            if (!_tailers.TryGetValue(id, out var known))
+            {
+                TryOpen(path, startAtEnd, seen);
+                continue;
+            }
+
+            try
             {
                 if (known.Path != path)
                 {
@@ -205,20 +293,31 @@ public sealed class SourceCollector : IDisposable
                 }
 
                 known.Detached = false;
+                known.LastSeenSize = size;
                 if (!known.IsOpen && size != known.Scanned)
                 {
                     Reopen(known, path);
                 }
-
-                continue;
+                else if (known.IsOpen)
+                {
+                    // Truncation by content too: a waiting or idle reader still notices copytruncate.
+                    known.CheckTruncation();
+                }
             }
-
-            TryOpen(path, startAtEnd, seen);
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                (failed ??= []).Add((known, e));
+            }
         }
 
         foreach (var tailer in _tailers.Values)
         {
-            if (!tailer.Detached && !seen.Contains(tailer.Identity))
+            if (tailer.Detached || seen.Contains(tailer.Identity))
+            {
+                continue;
+            }
+
+            try
             {
                 tailer.Detached = true;
                 if (!tailer.IsOpen)
@@ -235,23 +334,52 @@ public sealed class SourceCollector : IDisposable
 
                 CollectionLog.Detached(_logger, tailer.Path);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                (failed ??= []).Add((tailer, e));
+            }
+        }
+
+        foreach (var (tailer, e) in failed ?? [])
+        {
+            Drop(tailer, e);
         }
     }
 
     private void TryOpen(string path, bool startAtEnd, HashSet<FileIdentity> seen, bool detached = false)
     {
+        if (FileIdentity.OfPath(path, out _, out _) is not { } id)
+        {
+            return;
+        }
+
+        // Claimed before it is opened: opening sets its checkpoint, which belongs to one reader.
+        if (!_claims.TryClaim(id, SourceKey, out var owner))
+        {
+            if (!_reportedProblems.TryGetValue(path, out var last) || last != owner)
+            {
+                _reportedProblems[path] = owner;
+                CollectionLog.ReadElsewhere(_logger, path, owner);
+            }
+
+            return;
+        }
+
         if (!TakeHandle(path))
         {
+            _claims.Release(id, SourceKey);
             return;
         }
 
         try
         {
             var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time);
-            if (!_tailers.TryAdd(tailer.Identity, tailer))
+            if (tailer.Identity != id || !_tailers.TryAdd(tailer.Identity, tailer))
             {
+                // Replaced between the look and the open: the next scan takes up whatever is there now.
                 tailer.Dispose();
                 _openFiles.Return();
+                _claims.Release(id, SourceKey);
                 return;
             }
 
@@ -262,9 +390,10 @@ public sealed class SourceCollector : IDisposable
                 CollectionLog.ReadableAgain(_logger, path);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             _openFiles.Return();
+            _claims.Release(id, SourceKey);
             Report(path, e.Message);
         }
     }
@@ -351,7 +480,7 @@ public sealed class SourceCollector : IDisposable
     {
         foreach (var cp in _checkpoints.All())
         {
-            if (cp.Label != _source.Label || _tailers.Keys.Any(k => k.ToString() == cp.Identity))
+            if (cp.Label != _source.Label || _tailers.Keys.Any(k => IsIdentity(k, cp.Identity)))
             {
                 continue;
             }
@@ -366,25 +495,45 @@ public sealed class SourceCollector : IDisposable
 
     private static string? FindByIdentity(string lastPath, string identity, out long size)
     {
-        if (FileIdentity.OfPath(lastPath, out size, out _)?.ToString() == identity)
+        if (IsIdentity(FileIdentity.OfPath(lastPath, out size, out _), identity))
         {
             return lastPath;
         }
 
         var folder = Path.GetDirectoryName(lastPath);
-        if (folder is not null && Directory.Exists(folder))
+        try
         {
-            foreach (var candidate in Directory.EnumerateFiles(folder))
+            if (folder is not null && Directory.Exists(folder))
             {
-                if (FileIdentity.OfPath(candidate, out size, out _)?.ToString() == identity)
+                foreach (var candidate in Directory.EnumerateFiles(folder))
                 {
-                    return candidate;
+                    if (IsIdentity(FileIdentity.OfPath(candidate, out size, out _), identity))
+                    {
+                        return candidate;
+                    }
                 }
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Its folder cannot be listed: the file cannot be found there either.
         }
 
         size = 0;
         return null;
+    }
+
+    /// <summary>A checkpoint's identity, written with or without the birth time, names this file.</summary>
+    private static bool IsIdentity(FileIdentity? id, string identity) =>
+        id is { } found && (found.ToString() == identity || found.LegacyKey == identity);
+
+    private void ReportFolder(string folder, string reason)
+    {
+        if (!_reportedProblems.TryGetValue(folder, out var last) || last != reason)
+        {
+            _reportedProblems[folder] = reason;
+            CollectionLog.FolderInaccessible(_logger, folder, _source.Label, reason);
+        }
     }
 
     /// <summary>One warning per path and cause, not one per poll.</summary>
@@ -419,7 +568,7 @@ public sealed class SourceCollector : IDisposable
             watcher.EnableRaisingEvents = true;
             _watcher = watcher;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
             // Out of inotify watches, or a file system without notifications: polling covers it.
         }

@@ -70,6 +70,8 @@ public sealed class HeartbeatLoop
         FilesOpen = (uint)_openFiles(),
         ProcessCpu = _metrics.ProcessCpuPercent(),
         ProcessRssBytes = (ulong)HostMetrics.ProcessRssBytes(),
+        SourceRestarts = (ulong)_counters.SourceRestarts,
+        LinesRejected = (ulong)_counters.LinesRejected,
     };
 
     private async Task BeatAsync(CancellationToken cancellationToken)
@@ -100,6 +102,16 @@ public sealed class HeartbeatLoop
                 _ = RenewQuietlyAsync(cancellationToken);
             }
         }
+        catch (Exception e) when (!e.IsCancellationOf(cancellationToken))
+        {
+            // Not the call's failure (a token that could not be saved, a metric that could not be
+            // read): this beat is lost, the loop is not; the next beat goes at its time.
+            if (!_failing)
+            {
+                _failing = true;
+                HealthLog.Failed(_logger, e.GetType().Name, e.Message);
+            }
+        }
     }
 
     private async Task RenewQuietlyAsync(CancellationToken cancellationToken)
@@ -111,6 +123,11 @@ public sealed class HeartbeatLoop
         catch (Exception e) when (e.IsCancellationOf(cancellationToken))
         {
             // Stopping.
+        }
+        catch (Exception e)
+        {
+            // The sender renews too when it needs to; a failure here only costs this attempt.
+            HealthLog.Failed(_logger, e.GetType().Name, e.Message);
         }
     }
 }

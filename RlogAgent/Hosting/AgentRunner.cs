@@ -7,6 +7,7 @@ using RlogAgent.Configuration;
 using RlogAgent.Health;
 using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
+using RlogAgent.Storage;
 using RlogAgent.Transport;
 
 namespace RlogAgent.Hosting;
@@ -14,12 +15,17 @@ namespace RlogAgent.Hosting;
 /// <summary>
 /// Composes the agent from validated options and runs it until <c>stop</c>; then drains in order
 /// within shutdown_timeout: stop reading, send the partial batch, complete the call, await the
-/// server's confirmation, persist checkpoints. Returns the process exit code.
+/// server's confirmation, persist checkpoints. Each source runs under a <see cref="SourceSupervisor"/>;
+/// a source given up, or a writer that stopped, ends the agent with a non-zero exit code. Returns the
+/// process exit code.
 /// </summary>
 public sealed class AgentRunner
 {
     /// <summary>How often confirmed checkpoints are written to disk while running.</summary>
     public static readonly TimeSpan CheckpointFlushInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often checkpoints of long-gone files are pruned while running.</summary>
+    public static readonly TimeSpan CheckpointPruneInterval = TimeSpan.FromHours(1);
 
     private readonly AgentOptions _options;
     private readonly ILoggerFactory _loggers;
@@ -39,6 +45,15 @@ public sealed class AgentRunner
     public bool WriteConfigAfterRegistration { get; init; }
 
     public AgentCounters Counters { get; } = new();
+
+    /// <summary>
+    /// Builds the reader of one source; the default is a <see cref="SourceCollector"/>. Tests put
+    /// a failing or hanging reader here to prove supervision and the shutdown budget.
+    /// </summary>
+    internal Func<SourceOptions, Func<ISourceReader>, ISourceReader>? WrapReader { get; init; }
+
+    /// <summary>The backoff between restarts of a failed source; tests shorten it.</summary>
+    internal Func<ExponentialBackoff>? SourceRestartBackoff { get; init; }
 
     /// <summary>Registration and refresh state, once running.</summary>
     public TokenManager? Tokens { get; private set; }
@@ -62,6 +77,18 @@ public sealed class AgentRunner
 
         var state = new AgentStateStore(o.StateDirFullPath);
         state.EnsureFolder();
+        StateDirectoryLock stateLock;
+        try
+        {
+            stateLock = StateDirectoryLock.Acquire(o.StateDirFullPath);
+        }
+        catch (StateDirectoryInUseException e)
+        {
+            HostingLog.StateDirInUse(_logger, e.Message);
+            return ExitCodes.StateDirInUse;
+        }
+
+        using var heldLock = stateLock;
         _checkpoints = CheckpointStore.Load(o.StateDirFullPath, _loggers.CreateLogger("rlog.collection"), _time);
 
         using var channel = GrpcChannelFactory.Create(o);
@@ -104,24 +131,45 @@ public sealed class AgentRunner
         sender.Start();
 
         var collectorLogger = _loggers.CreateLogger("rlog.collection");
+        var hostingLogger = _loggers.CreateLogger("rlog.agent");
         var openFiles = new OpenFileLimit(o.MaxOpenFiles);
-        var collectors = o.Sources.Select(s => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, Counters, collectorLogger, _time)).ToList();
+        var claims = new FileClaims();
         _openFiles = () => openFiles.Open;
-        var collecting = collectors.Select(c => Task.Run(() => c.RunAsync(reading.Token), CancellationToken.None)).ToList();
+        var supervisors = o.Sources.Select(s => new SourceSupervisor(
+            s.Label,
+            () =>
+            {
+                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, claims, Counters, collectorLogger, _time);
+                return WrapReader is null ? Create() : WrapReader(s, Create);
+            },
+            Counters,
+            hostingLogger,
+            _time,
+            SourceRestartBackoff?.Invoke())).ToList();
+        var collecting = supervisors.Select(sv => Task.Run(() => sv.RunAsync(reading.Token), CancellationToken.None)).ToList();
         var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
         var heartbeating = heartbeat.RunAsync(background.Token);
         var progressing = new BackfillProgress(Counters, _loggers.CreateLogger("rlog.metrics"), _time).RunAsync(background.Token);
         var flushing = FlushCheckpointsAsync(background.Token);
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
-        if (await Task.WhenAny(stopped, pipeline.Completion).ConfigureAwait(false) != stopped)
+        var anySourceGivenUp = collecting.Count == 0 ? Task.Delay(Timeout.Infinite, stop) : Task.WhenAny(collecting.Select(t => t.ContinueWith(
+            c => c.IsFaulted ? c : Task.Delay(Timeout.Infinite, stop),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).Unwrap()));
+        var ended = await Task.WhenAny(stopped, pipeline.Completion, anySourceGivenUp).ConfigureAwait(false);
+        if (ended != stopped && !stop.IsCancellationRequested)
         {
-            // The writer ended without being asked to: nothing would ship any more. Exit so the
-            // supervisor restarts the agent; the checkpoints hold only confirmed lines.
-            var reason = pipeline.Completion.Exception?.GetBaseException() ?? new InvalidOperationException("the log writer stopped");
+            // The writer ended without being asked to, or a source could not be kept running:
+            // exit so the supervisor restarts the agent; the checkpoints hold only confirmed lines.
+            var reason = ended == pipeline.Completion
+                ? pipeline.Completion.Exception?.GetBaseException() ?? new InvalidOperationException("the log writer stopped")
+                : ((Task<Task>)ended).Result.Exception?.GetBaseException() ?? new InvalidOperationException("a source stopped");
             HostingLog.Fatal(_logger, reason.Message, reason);
             await reading.CancelAsync().ConfigureAwait(false);
             await background.CancelAsync().ConfigureAwait(false);
+            await AwaitQuietlyAsync("background", Task.WhenAll(heartbeating, flushing, progressing)).ConfigureAwait(false);
             _checkpoints.Flush();
             return ExitCodes.Fatal;
         }
@@ -133,7 +181,16 @@ public sealed class AgentRunner
         try
         {
             await reading.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(collecting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            try
+            {
+                // A read hung on a stalled file system must not hold the drain past its budget.
+                await Task.WhenAll(collecting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(abort.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                HostingLog.ReadersDidNotStop(_logger);
+            }
+
             await pipeline.CompleteAsync().WaitAsync(abort.Token).ConfigureAwait(false);
             await sender.FlushAsync(abort.Token).ConfigureAwait(false);
             HostingLog.Stopped(_logger);
@@ -146,25 +203,58 @@ public sealed class AgentRunner
         finally
         {
             await background.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(heartbeating, flushing, progressing).ConfigureAwait(false);
-            foreach (var collector in collectors)
-            {
-                collector.Dispose();
-            }
-
+            await AwaitQuietlyAsync("heartbeat", heartbeating).ConfigureAwait(false);
+            await AwaitQuietlyAsync("checkpoint flush", flushing).ConfigureAwait(false);
+            await AwaitQuietlyAsync("backfill progress", progressing).ConfigureAwait(false);
             _checkpoints.Flush();
+        }
+
+        if (exitCode == ExitCodes.Ok && collecting.FirstOrDefault(t => t.IsFaulted) is { } failed)
+        {
+            // A source was given up just as the stop came: still not a clean run.
+            var reason = failed.Exception!.GetBaseException();
+            HostingLog.Fatal(_logger, reason.Message, reason);
+            exitCode = ExitCodes.Fatal;
         }
 
         return exitCode;
     }
 
+    /// <summary>Awaits a background task that is stopping; a failure is logged, never thrown over the final checkpoint flush.</summary>
+    private async Task AwaitQuietlyAsync(string name, Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped as asked.
+        }
+        catch (Exception e)
+        {
+            HostingLog.BackgroundFailed(_logger, name, e.Message, e);
+        }
+    }
+
     private async Task FlushCheckpointsAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(CheckpointFlushInterval, _time);
+        var lastPrune = _time.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (_time.GetElapsedTime(lastPrune) >= CheckpointPruneInterval)
+                {
+                    lastPrune = _time.GetTimestamp();
+                    var pruned = _checkpoints!.Prune();
+                    if (pruned > 0)
+                    {
+                        CollectionLog.CheckpointsPruned(_loggers.CreateLogger("rlog.collection"), pruned, CheckpointStore.PruneAfter.TotalDays);
+                    }
+                }
+
                 _checkpoints!.Flush();
             }
         }

@@ -30,4 +30,19 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Second stop signal: exiting now; unconfirmed lines are sent again at the next start")]
     public static partial void Interrupted(ILogger logger);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Source {Label} failed ({Reason}); starting it again from its checkpoints in {Delay}")]
+    public static partial void SourceRestarting(ILogger logger, string label, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "Source {Label} failed {Failures} times in a row (last: {Reason}); giving up: the agent exits so its supervisor can act")]
+    public static partial void SourceGivenUp(ILogger logger, string label, int failures, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Shutdown budget spent waiting for source readers (a read may hang, as on a stalled network file system); going on with the drain")]
+    public static partial void ReadersDidNotStop(ILogger logger);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Background task {Task} failed while stopping: {Reason}")]
+    public static partial void BackgroundFailed(ILogger logger, string task, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Critical, Message = "{Reason}")]
+    public static partial void StateDirInUse(ILogger logger, string reason);
 }

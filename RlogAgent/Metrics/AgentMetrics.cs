@@ -28,6 +28,7 @@ public sealed class AgentMetrics
     private readonly Counter _batchesConfirmed;
     private readonly Counter _batchesResent;
     private readonly Counter _sendRetries;
+    private readonly Counter _sourceRestarts;
     private readonly Counter _registrations;
     private readonly Counter _refreshes;
     private readonly Gauge _batchesInFlight;
@@ -53,6 +54,7 @@ public sealed class AgentMetrics
         _batchesConfirmed = factory.CreateCounter(Prefix + "batches_confirmed_total", "Batches the server confirmed.");
         _batchesResent = factory.CreateCounter(Prefix + "batches_resent_total", "Batches written again on a new call after a failure.");
         _sendRetries = factory.CreateCounter(Prefix + "send_retries_total", "Failed Send attempts that were retried.");
+        _sourceRestarts = factory.CreateCounter(Prefix + "source_restarts_total", "Times a source's reader failed and was started again.");
         _registrations = factory.CreateCounter(Prefix + "auth_registrations_total", "Register calls that succeeded.");
         _refreshes = factory.CreateCounter(Prefix + "auth_refreshes_total", "Access token refreshes that succeeded.");
         _batchesInFlight = factory.CreateGauge(Prefix + "batches_in_flight", "Batches written or waiting, not yet confirmed.");
@@ -81,6 +83,7 @@ public sealed class AgentMetrics
         _batchesConfirmed.IncTo(c.BatchesConfirmed);
         _batchesResent.IncTo(c.BatchesResent);
         _sendRetries.IncTo(c.SendRetries);
+        _sourceRestarts.IncTo(c.SourceRestarts);
         _registrations.IncTo(_tokens?.Registrations ?? 0);
         _refreshes.IncTo(_tokens?.Refreshes ?? 0);
         _batchesInFlight.Set(c.BatchesUnconfirmed);

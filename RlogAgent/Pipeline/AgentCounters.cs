@@ -15,6 +15,7 @@ public sealed class AgentCounters
     private long _batchesSent;
     private long _batchesConfirmed;
     private long _batchesResent;
+    private long _sourceRestarts;
 
     public long LinesRead => Interlocked.Read(ref _linesRead);
 
@@ -42,6 +43,9 @@ public sealed class AgentCounters
 
     /// <summary>Batches written again on a new call after a failure.</summary>
     public long BatchesResent => Interlocked.Read(ref _batchesResent);
+
+    /// <summary>Times a source's collector failed and was started again.</summary>
+    public long SourceRestarts => Interlocked.Read(ref _sourceRestarts);
 
     /// <summary>Per file (by path): bytes in the file not yet read. Updated by the collectors after each pass.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, long> FileLag { get; } = new(StringComparer.Ordinal);
@@ -76,4 +80,6 @@ public sealed class AgentCounters
     public void SetUnconfirmed(int batches) => Interlocked.Exchange(ref _batchesUnconfirmed, batches);
 
     public void AddRetry() => Interlocked.Increment(ref _sendRetries);
+
+    public void AddSourceRestart() => Interlocked.Increment(ref _sourceRestarts);
 }
