@@ -214,6 +214,118 @@ public sealed class FileTailerTests
         Assert.That(lines[1].NextOffset, Is.EqualTo(15));
     }
 
+    [Test]
+    public void FlushHeldLine_ClosedForRoomThenDeleted_ShipsTheHeldLineInsteadOfThrowing()
+    {
+        var path = WriteBytes("a.log", "done\nunfinished");
+        using var tailer = Open(path);
+        var lines = ReadAll(tailer);
+        tailer.Close();
+        File.Delete(path);
+
+        var end = tailer.FlushHeldLine(lines, ref _buffer);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "done", "unfinished" }));
+        Assert.That(end, Is.EqualTo(15));
+        Assert.That(tailer.CaughtUp, Is.False, "a closed file is never taken as read out");
+        Assert.That(tailer.CurrentPathOfHandle(), Is.Null);
+    }
+
+    [Test]
+    public void ReadLines_TruncatedAndGrownBackPastReadPositionWithSameFirstLine_ReadsNewContentFromStart()
+    {
+        var path = WriteBytes("a.log", "header\nold 1\nold 2\n");
+        using var tailer = Open(path);
+        var before = ReadAll(tailer);
+
+        // copytruncate while the reader waited, then the application wrote past the old position.
+        File.WriteAllText(path, "header\nnew 1 is longer\nnew 2 is longer\n");
+        var after = ReadAll(tailer);
+
+        Assert.That(after.Select(l => l.Text), Is.EqualTo(new[] { "header", "new 1 is longer", "new 2 is longer" }));
+        Assert.That(after[0].Offset, Is.Zero);
+        Assert.That(after[0].FileId, Is.Not.EqualTo(before[0].FileId), "new content, new file_id");
+    }
+
+    [Test]
+    public void CheckTruncation_RewrittenWhileIdle_ResetsToStartUnderNewFileId()
+    {
+        var path = WriteBytes("a.log", "header\nold line\n");
+        using var tailer = Open(path);
+        var before = ReadAll(tailer);
+        File.WriteAllText(path, "header\nnew line\n");
+
+        Assert.That(tailer.CheckTruncation(), Is.True);
+        Assert.That(tailer.CheckTruncation(), Is.False, "once");
+        var after = ReadAll(tailer);
+
+        Assert.That(after.Select(l => (l.Text, l.Offset)), Is.EqualTo(new[] { ("header", 0L), ("new line", 7L) }));
+        Assert.That(after[0].FileId, Is.Not.EqualTo(before[0].FileId));
+    }
+
+    [Test]
+    public void Open_TruncatedWhileDownAndLongerThanCheckpointWithSameFirstLine_StartsOverUnderNewFileId()
+    {
+        var path = WriteBytes("a.log", "header\nold 1\nold 2\n");
+        string oldId;
+        using (var tailer = Open(path))
+        {
+            var lines = ReadAll(tailer);
+            oldId = lines[0].FileId;
+            _checkpoints.Confirm(oldId, lines[1].NextOffset);
+        }
+
+        _checkpoints.Flush();
+        File.WriteAllText(path, "header\nnew content, longer than before\n");
+        _checkpoints = CheckpointStore.Load(_temp.Combine(), NullLogger.Instance, TimeProvider.System);
+        using var reopened = Open(path);
+        var after = ReadAll(reopened);
+
+        Assert.That(after.Select(l => (l.Text, l.Offset)), Is.EqualTo(new[] { ("header", 0L), ("new content, longer than before", 7L) }));
+        Assert.That(after[0].FileId, Is.Not.EqualTo(oldId));
+    }
+
+    [Test]
+    public void Open_SameContentAfterRestart_ResumesAtConfirmedOffset()
+    {
+        var path = WriteBytes("a.log", "header\nline 1\nline 2\n");
+        using (var tailer = Open(path))
+        {
+            var lines = ReadAll(tailer);
+            _checkpoints.Confirm(lines[0].FileId, lines[1].NextOffset);
+        }
+
+        File.AppendAllText(path, "line 3\n");
+        using var reopened = Open(path);
+
+        Assert.That(ReadAll(reopened).Select(l => l.Text), Is.EqualTo(new[] { "line 2", "line 3" }));
+    }
+
+    [TestCase(256)]
+    [TestCase(4096)]
+    public void ReadLines_LongLineOfInvalidUtf8_EveryPieceEncodesWithinMaxLineBytes(int maxLineBytes)
+    {
+        var bytes = new byte[(maxLineBytes * 5) + 17];
+        new Random(7).NextBytes(bytes);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = bytes[i] == (byte)'\n' ? (byte)0xFF : bytes[i];
+        }
+
+        var path = _temp.Combine("bin.log");
+        File.WriteAllBytes(path, [.. bytes, (byte)'\n', (byte)'o', (byte)'k', (byte)'\n']);
+        using var tailer = Open(path, maxLineBytes);
+
+        var lines = ReadAll(tailer);
+
+        Assert.That(lines.Select(l => Encoding.UTF8.GetByteCount(l.Text)), Has.All.LessThanOrEqualTo(maxLineBytes));
+        Assert.That(lines[^1].Text, Is.EqualTo("ok"));
+        for (var i = 1; i < lines.Count; i++)
+        {
+            Assert.That(lines[i].Offset, Is.EqualTo(lines[i - 1].NextOffset), "the pieces cover every byte");
+        }
+    }
+
     private FileTailer Open(string path, int maxLineBytes = 1024 * 1024, bool startAtEnd = false) =>
         FileTailer.Open("app", path, _checkpoints, startAtEnd, maxLineBytes, NullLogger.Instance, TimeProvider.System);
 
