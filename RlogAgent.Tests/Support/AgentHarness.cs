@@ -49,7 +49,11 @@ public sealed class AgentHarness : IAsyncDisposable
         {sources}
         """;
 
-    public static AgentHarness Start(string configPath, string yaml, ILoggerProvider? logs = null)
+    /// <summary>
+    /// Starts the agent in this process. <paramref name="createRunner"/> builds the runner (to set
+    /// test seams such as a failing source reader); the default is the executable's runner.
+    /// </summary>
+    public static AgentHarness Start(string configPath, string yaml, ILoggerProvider? logs = null, Func<AgentOptions, ILoggerFactory, AgentRunner>? createRunner = null)
     {
         File.WriteAllText(configPath, yaml);
         var options = ConfigLoader.LoadFile(configPath);
@@ -61,7 +65,7 @@ public sealed class AgentHarness : IAsyncDisposable
                 b.AddProvider(logs);
             }
         });
-        return new AgentHarness(options, loggers, new AgentRunner(options, loggers));
+        return new AgentHarness(options, loggers, createRunner?.Invoke(options, loggers) ?? new AgentRunner(options, loggers));
     }
 
     /// <summary>Asks the agent to stop (as SIGTERM does) and returns its exit code.</summary>

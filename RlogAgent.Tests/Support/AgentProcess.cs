@@ -38,16 +38,33 @@ public sealed partial class AgentProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static AgentProcess Start(string workingDirectory, IDictionary<string, string>? environment = null, params string[] arguments)
+    public static AgentProcess Start(string workingDirectory, IDictionary<string, string>? environment = null, params string[] arguments) =>
+        StartWrapped(workingDirectory, [], environment, arguments);
+
+    /// <summary>
+    /// Starts the agent under <paramref name="wrapper"/> (a command and its arguments that then run
+    /// <c>dotnet rlog-agent.dll ...</c>, such as setpriv to drop capabilities).
+    /// </summary>
+    public static AgentProcess StartWrapped(string workingDirectory, IReadOnlyList<string> wrapper, IDictionary<string, string>? environment = null, params string[] arguments)
     {
         var agentDll = BuildOutput.Find("RlogAgent", "rlog-agent.dll");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper.Count > 0 ? wrapper[0] : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (wrapper.Count > 0)
+        {
+            foreach (var part in wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(part);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(agentDll);
         foreach (var argument in arguments)
         {

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using RlogAgent.Configuration;
+using RlogAgent.Hosting;
 
 namespace RlogAgent.Tests.Support;
 
@@ -38,8 +40,8 @@ public abstract class EndToEndTest
             path: {path}
         """;
 
-    protected AgentHarness StartAgent(string sources, string extra = "", ILoggerProvider? logs = null) =>
-        AgentHarness.Start(Temp.Combine("agent.yaml"), AgentHarness.Config(Server.Address, Temp.Combine("state"), sources, extra), logs);
+    protected AgentHarness StartAgent(string sources, string extra = "", ILoggerProvider? logs = null, Func<AgentOptions, ILoggerFactory, AgentRunner>? createRunner = null) =>
+        AgentHarness.Start(Temp.Combine("agent.yaml"), AgentHarness.Config(Server.Address, Temp.Combine("state"), sources, extra), logs, createRunner);
 
     /// <summary>config/agent.yaml for the agent as a process, started in <see cref="Temp"/>.</summary>
     protected string WriteProcessConfig(string log, string extra = "")

@@ -18,9 +18,6 @@ public static class LineText
     /// </summary>
     public const int MaxBytes = (4 * 1024 * 1024) - (64 * 1024);
 
-    /// <summary>Largest max_line_bytes accepted in agent.yaml (4 MiB); lines are still cut at <see cref="MaxBytes"/>.</summary>
-    public const int MaxConfigurableBytes = 4 * 1024 * 1024;
-
     /// <summary>True when <paramref name="text"/> encodes to at most <paramref name="maxBytes"/> bytes.</summary>
     public static bool FitsWhole(ReadOnlySpan<byte> text, int maxBytes)
     {

@@ -15,6 +15,9 @@ public sealed class AgentOptions
     public const double DefaultPollIntervalSeconds = 0.25;
     public const double DefaultRotateWaitSeconds = 5;
     public const int DefaultMaxLineBytes = 1024 * 1024;
+
+    /// <summary>Largest max_line_bytes accepted: the contract's 4 MiB message limit.</summary>
+    public const int MaxLineBytesLimit = 4 * 1024 * 1024;
     public const int DefaultMaxOpenFiles = 1024;
     public const double DefaultCommitIntervalSeconds = 1;
     public const int DefaultMaxUnconfirmedBatches = 16;
@@ -53,7 +56,11 @@ public sealed class AgentOptions
     /// <summary>Seconds a rotated-away or deleted file is kept open after its last new byte. Default 5.</summary>
     public double RotateWait { get; set; } = DefaultRotateWaitSeconds;
 
-    /// <summary>Longest line kept whole; a longer one is shipped in pieces of this many bytes. Default 1 MiB.</summary>
+    /// <summary>
+    /// Longest line kept whole, in bytes of its text as sent (UTF-8, invalid bytes replaced); a longer
+    /// one is shipped in pieces of at most this many bytes. 256 to 4 MiB; a piece is kept at most
+    /// 4 MiB less 64 KiB so its message fits the limit. Default 1 MiB.
+    /// </summary>
     public int MaxLineBytes { get; set; } = DefaultMaxLineBytes;
 
     /// <summary>Most files held open at once. Default 1024.</summary>

@@ -205,9 +205,9 @@ public static class ConfigLoader
         Positive(file, "max_unconfirmed_batches", o.MaxUnconfirmedBatches);
         Positive(file, "shutdown_timeout", o.ShutdownTimeout);
         Positive(file, "max_open_files", o.MaxOpenFiles);
-        if (o.MaxLineBytes < 256)
+        if (o.MaxLineBytes < 256 || o.MaxLineBytes > AgentOptions.MaxLineBytesLimit)
         {
-            throw new ConfigException(file, "max_line_bytes", $"must be at least 256, not {o.MaxLineBytes}");
+            throw new ConfigException(file, "max_line_bytes", $"must be from 256 to {AgentOptions.MaxLineBytesLimit} (4 MiB, the message limit), not {o.MaxLineBytes}");
         }
 
         if (o.MaxBufferBytes < 2L * o.MaxLineBytes)

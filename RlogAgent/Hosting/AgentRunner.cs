@@ -183,10 +183,11 @@ public sealed class AgentRunner
             await reading.CancelAsync().ConfigureAwait(false);
             try
             {
-                // A read hung on a stalled file system must not hold the drain past its budget.
-                await Task.WhenAll(collecting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(abort.Token).ConfigureAwait(false);
+                // A read hung on a stalled file system must not hold the drain: the readers get half
+                // the budget, so what they handed on still has time to be sent and confirmed.
+                await Task.WhenAll(collecting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(budget / 2, abort.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            catch (TimeoutException)
             {
                 HostingLog.ReadersDidNotStop(_logger);
             }

@@ -37,7 +37,7 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "Source {Label} failed {Failures} times in a row (last: {Reason}); giving up: the agent exits so its supervisor can act")]
     public static partial void SourceGivenUp(ILogger logger, string label, int failures, string reason);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Shutdown budget spent waiting for source readers (a read may hang, as on a stalled network file system); going on with the drain")]
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Source readers did not stop within half the shutdown budget (a read may hang, as on a stalled network file system); going on with the drain")]
     public static partial void ReadersDidNotStop(ILogger logger);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Background task {Task} failed while stopping: {Reason}")]
