@@ -42,6 +42,12 @@ function Invoke-Step([string] $what, [scriptblock] $command) {
 function Invoke-Build {
     Invoke-Step 'restore' { dotnet restore (Join-Path $root 'RlogAgent.sln') }
     Invoke-Step "build ($Configuration)" { dotnet build (Join-Path $root 'RlogAgent.sln') -c $Configuration --no-restore }
+    # Windows is the agent's second platform: its code paths (file identity by volume serial and
+    # file index, no POSIX modes) must at least compile. Framework-dependent, no apphost to fetch.
+    Invoke-Step "build agent for win-x64 ($Configuration)" {
+        dotnet build (Join-Path $root 'RlogAgent/RlogAgent.csproj') -c $Configuration -r win-x64 --self-contained false `
+            -p:UseAppHost=false -o (Join-Path $artifacts 'win-x64')
+    }
 }
 
 function Invoke-Test {
