@@ -32,7 +32,13 @@ public sealed class FaultInjector : Interceptor
             throw new RpcException(new Status(_plan.FailSendsWith, "injected: send refused"));
         }
 
-        var response = await continuation(new FaultyReader<TRequest>(requestStream, _plan), context).ConfigureAwait(false);
+        var reader = new FaultyReader<TRequest>(requestStream, _plan);
+        var response = await continuation(reader, context).ConfigureAwait(false);
+        if (reader.RefusedBatchId is { } refused)
+        {
+            throw new RpcException(new Status(_plan.RefuseWith, $"injected: batch {refused} holds a line the server refuses"));
+        }
+
         if (_plan.HangSends)
         {
             await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
@@ -58,10 +64,44 @@ public sealed class FaultInjector : Interceptor
     {
         private int _batches;
 
+        /// <summary>The first batch refused at the call's end, which the service never saw.</summary>
+        public string? RefusedBatchId { get; private set; }
+
         public T Current => inner.Current;
 
         public async Task<bool> MoveNext(CancellationToken cancellationToken)
         {
+            while (true)
+            {
+                if (!await MoveNextCoreAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                if (inner.Current is LogBatch batch && plan.Refuses(batch))
+                {
+                    if (plan.RefuseAt == RefusalPoint.MidStream)
+                    {
+                        throw new RpcException(new Status(plan.RefuseWith, $"injected: batch {batch.BatchId} holds a line the server refuses"));
+                    }
+
+                    // At the call's end: hide it from the service, answer for it when the call completes.
+                    RefusedBatchId ??= batch.BatchId;
+                    continue;
+                }
+
+                return true;
+            }
+        }
+
+        private async Task<bool> MoveNextCoreAsync(CancellationToken cancellationToken)
+        {
+            if (plan.ReadsResumed is { } resumed && _batches >= plan.StallAfterBatches)
+            {
+                plan.CountStall();
+                await resumed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (plan.AbortSendAfterBatches > 0 && _batches >= plan.AbortSendAfterBatches && plan.TakeAbort())
             {
                 throw new RpcException(new Status(StatusCode.Unavailable, "injected: call aborted"));

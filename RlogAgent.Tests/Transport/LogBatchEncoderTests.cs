@@ -80,6 +80,48 @@ public sealed class LogBatchEncoderTests
         });
     }
 
+    [Test]
+    public void Encode_LineEncodingPastTheMessageLimit_LeftOutOfTheBodyKeptInTheReceipt()
+    {
+        // 1.5 million U+FFFD (invalid bytes as read) encode to 4.5 MB: no message may carry it.
+        var huge = new string('\uFFFD', 1_500_000);
+        var lines = new[]
+        {
+            Line("app", "before", "/a", "f-a", 0, 7),
+            Line("app", huge, "/a", "f-a", 7, 1_500_008),
+            Line("app", "after", "/a", "f-a", 1_500_008, 1_500_014),
+        };
+
+        var batches = LogBatchEncoder.Encode(lines, LogStreamSender.MaxBatchBytes);
+
+        var batch = batches.Single();
+        var parsed = LogBatch.Parser.ParseFrom(LogBatchEncoder.ToMessageBytes(batch));
+        Assert.Multiple(() =>
+        {
+            Assert.That(parsed.Logs.Select(l => l.Line), Is.EqualTo(new[] { "before", "after" }));
+            Assert.That(batch.Oversized.Select(l => l.Offset), Is.EqualTo(new[] { 7L }));
+            Assert.That(batch.Receipt.Lines, Is.EqualTo(3));
+            Assert.That(batch.Receipt.Files, Is.EqualTo(new[] { ("f-a", 1_500_014L) }), "its checkpoint moves with the batch");
+            Assert.That(batch.Body.Length, Is.LessThan(1000));
+        });
+    }
+
+    [Test]
+    public void Encode_LineJustUnderTheMessageLimit_IsSentAloneInItsOwnBatch()
+    {
+        var big = new string('b', LogBatchEncoder.MaxLogBytes - 100);
+        var lines = new[] { Line("app", "a", "/a", "f-a", 0, 2), Line("app", big, "/a", "f-a", 2, big.Length + 3) };
+
+        var batches = LogBatchEncoder.Encode(lines, LogStreamSender.MaxBatchBytes);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(batches, Has.Count.EqualTo(2));
+            Assert.That(batches.SelectMany(b => b.Oversized), Is.Empty);
+            Assert.That(LogBatchEncoder.ToMessageBytes(batches[1]), Has.Length.LessThanOrEqualTo(RlogAgent.Transport.GrpcChannelFactory.MaxMessageBytes));
+        });
+    }
+
     private static LogLine Line(string label, string text, string source, string fileId, long offset, long next) =>
         new(label, text, ReadAt, source, fileId, offset, next);
 }

@@ -23,6 +23,8 @@ public sealed class AgentOptions
     public const int DefaultMaxUnconfirmedBatches = 16;
     public const long DefaultMaxBufferBytes = 16L * 1024 * 1024;
     public const double DefaultShutdownTimeoutSeconds = 10;
+    public const double DefaultKeepaliveIntervalSeconds = 60;
+    public const double DefaultKeepaliveTimeoutSeconds = 20;
     public const LogLevel DefaultLogLevel = LogLevel.Information;
     public const LogFormat DefaultLogFormat = LogFormat.Text;
 
@@ -77,6 +79,16 @@ public sealed class AgentOptions
 
     /// <summary>Seconds the agent spends draining at SIGTERM or Ctrl+C before it gives up. Default 10.</summary>
     public double ShutdownTimeout { get; set; } = DefaultShutdownTimeoutSeconds;
+
+    /// <summary>
+    /// Seconds between HTTP/2 keepalive pings, sent only while a call is open. Default 60: servers
+    /// built on grpc-go or grpc-java answer pings more often than every 5 minutes on an idle
+    /// connection with GOAWAY <c>too_many_pings</c>, so the agent never pings without a call.
+    /// </summary>
+    public double KeepaliveInterval { get; set; } = DefaultKeepaliveIntervalSeconds;
+
+    /// <summary>Seconds a keepalive ping may go unanswered before the connection counts as dead. Default 20.</summary>
+    public double KeepaliveTimeout { get; set; } = DefaultKeepaliveTimeoutSeconds;
 
     /// <summary>Compression of the log stream: <c>none</c> (default) or <c>gzip</c>.</summary>
     public string Compression { get; set; } = "none";

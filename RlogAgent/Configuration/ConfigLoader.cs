@@ -40,6 +40,8 @@ public static class ConfigLoader
         new("max_unconfirmed_batches", (o, v, at) => o.MaxUnconfirmedBatches = Int(v, at)),
         new("max_buffer_bytes", (o, v, at) => o.MaxBufferBytes = Long(v, at)),
         new("shutdown_timeout", (o, v, at) => o.ShutdownTimeout = Seconds(v, at)),
+        new("keepalive_interval", (o, v, at) => o.KeepaliveInterval = Seconds(v, at)),
+        new("keepalive_timeout", (o, v, at) => o.KeepaliveTimeout = Seconds(v, at)),
         new("compression", (o, v, _) => o.Compression = v),
         new("log_level", (o, v, at) => o.LogLevel = ParseLogLevel(v, at)),
         new("log_format", (o, v, at) => o.LogFormat = ParseLogFormat(v, at)),
@@ -204,6 +206,8 @@ public static class ConfigLoader
         Positive(file, "commit_interval", o.CommitInterval);
         Positive(file, "max_unconfirmed_batches", o.MaxUnconfirmedBatches);
         Positive(file, "shutdown_timeout", o.ShutdownTimeout);
+        Positive(file, "keepalive_interval", o.KeepaliveInterval);
+        Positive(file, "keepalive_timeout", o.KeepaliveTimeout);
         Positive(file, "max_open_files", o.MaxOpenFiles);
         if (o.MaxLineBytes < 256 || o.MaxLineBytes > AgentOptions.MaxLineBytesLimit)
         {

@@ -32,6 +32,8 @@ public static class EffectiveConfigPrinter
         Line(output, o, "max_unconfirmed_batches", o.MaxUnconfirmedBatches.ToString(inv));
         Line(output, o, "max_buffer_bytes", o.MaxBufferBytes.ToString(inv));
         Line(output, o, "shutdown_timeout", o.ShutdownTimeout.ToString(inv));
+        Line(output, o, "keepalive_interval", o.KeepaliveInterval.ToString(inv));
+        Line(output, o, "keepalive_timeout", o.KeepaliveTimeout.ToString(inv));
         Line(output, o, "compression", YamlText.Quote(o.Compression));
         Line(output, o, "log_level", LogLevelName(o.LogLevel));
         Line(output, o, "log_format", o.LogFormat == LogFormat.Json ? "json" : "text");

@@ -124,6 +124,7 @@ public sealed class AgentRunner
             o.MaxUnconfirmedBatches,
             TimeSpan.FromSeconds(o.CommitInterval),
             o.Compression == "gzip",
+            new RejectedLineFile(o.StateDirFullPath),
             _loggers.CreateLogger("rlog.transport"),
             _time);
         pipeline = new LogPipeline(o.BatchSize, TimeSpan.FromSeconds(o.FlushInterval), o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);

@@ -46,7 +46,7 @@ public sealed class AgentMetrics
         _linesRead = factory.CreateCounter(Prefix + "lines_read_total", "Lines taken from files.");
         _linesSent = factory.CreateCounter(Prefix + "lines_sent_total", "Lines written to a Send call, re-sends included.");
         _linesConfirmed = factory.CreateCounter(Prefix + "lines_confirmed_total", "Lines the server confirmed as stored.");
-        _linesRejected = factory.CreateCounter(Prefix + "lines_rejected_total", "Lines in batches the server refused on their own (INVALID_ARGUMENT), skipped.");
+        _linesRejected = factory.CreateCounter(Prefix + "lines_rejected_total", "Lines the server refused on their own (INVALID_ARGUMENT, or too big) or too big for any message, set aside in rejected.jsonl.");
         _bytesRead = factory.CreateCounter(Prefix + "bytes_read_total", "Bytes of file content read, line terminators included.");
         _bytesSent = factory.CreateCounter(Prefix + "bytes_sent_total", "Bytes of file content written to a Send call, re-sends included.");
         _bytesConfirmed = factory.CreateCounter(Prefix + "bytes_confirmed_total", "Bytes of file content the server confirmed.");

@@ -23,6 +23,7 @@ public sealed class AgentCounters
 
     public long LinesConfirmed => Interlocked.Read(ref _linesConfirmed);
 
+    /// <summary>Lines set aside in rejected.jsonl: refused by the server on their own, or too big for any message.</summary>
     public long LinesRejected => Interlocked.Read(ref _linesRejected);
 
     public long BatchesUnconfirmed => Interlocked.Read(ref _batchesUnconfirmed);

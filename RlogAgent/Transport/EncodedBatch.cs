@@ -1,3 +1,4 @@
+using RlogAgent.Collection;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Transport;
@@ -26,4 +27,14 @@ public sealed class EncodedBatch
 
     /// <summary>Written on some call already: writing it again is a re-send.</summary>
     public bool Written { get; set; }
+
+    /// <summary>
+    /// Lines of the receipt left out of <see cref="Body"/> because a message carrying one would pass
+    /// the contract's 4 MiB limit: the sender sets them aside before it writes the batch, and drops
+    /// them from here once it has. Empty for nearly every batch.
+    /// </summary>
+    public IReadOnlyList<LogLine> Oversized { get; set; } = [];
+
+    /// <summary>Lines of the receipt set aside instead of stored; the rest count as confirmed.</summary>
+    public int RejectedLines { get; set; }
 }

@@ -9,13 +9,14 @@ namespace RlogAgent.Transport;
 
 /// <summary>
 /// The one channel the sender, the heartbeat and the token refresher share. HTTP/2 keepalive pings
-/// notice a dead connection within seconds instead of at the next TCP timeout. https:// uses TLS,
-/// with a private CA and a client certificate when <c>tls</c> says so.
+/// (<c>keepalive_interval</c>, <c>keepalive_timeout</c>) notice a dead connection under an open call
+/// instead of at the next TCP timeout; they are sent only while a call is open, because grpc-go and
+/// grpc-java servers by default answer pings on an idle connection more often than every 5 minutes
+/// with GOAWAY <c>too_many_pings</c>. https:// uses TLS, with a private CA and a client certificate
+/// when <c>tls</c> says so.
 /// </summary>
 public static class GrpcChannelFactory
 {
-    public static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The contract's message size limit; batches are kept under it.</summary>
@@ -24,15 +25,7 @@ public static class GrpcChannelFactory
     public static GrpcChannel Create(AgentOptions options)
     {
         ConfigLoader.TryServerUri(options.ServerAddr, out var address);
-        var handler = new SocketsHttpHandler
-        {
-            KeepAlivePingDelay = KeepAlivePingDelay,
-            KeepAlivePingTimeout = KeepAlivePingTimeout,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            ConnectTimeout = ConnectTimeout,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            EnableMultipleHttp2Connections = true,
-        };
+        var handler = CreateHandler(options);
         if (address.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = SslOptions(options.Tls);
@@ -47,6 +40,17 @@ public static class GrpcChannelFactory
             DisposeHttpClient = true,
         });
     }
+
+    /// <summary>The HTTP handler under the channel, keepalive as configured; TLS is added by <see cref="Create"/>.</summary>
+    public static SocketsHttpHandler CreateHandler(AgentOptions options) => new()
+    {
+        KeepAlivePingDelay = TimeSpan.FromSeconds(options.KeepaliveInterval),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(options.KeepaliveTimeout),
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        ConnectTimeout = ConnectTimeout,
+        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        EnableMultipleHttp2Connections = true,
+    };
 
     private static SslClientAuthenticationOptions SslOptions(TlsOptions tls)
     {

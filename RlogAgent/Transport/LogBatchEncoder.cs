@@ -29,6 +29,14 @@ public static class LogBatchEncoder
     private const byte SecondsTag = 1 << 3;
     private const byte NanosTag = 2 << 3;
 
+    /// <summary>
+    /// Largest encoded <c>Log</c> the agent puts on the wire: a batch carrying only it stays under the
+    /// contract's 4 MiB message limit with room for its batch_id (a split part's longer one too) and
+    /// send_at. A longer line (a long piece of invalid UTF-8, each bad byte three bytes as U+FFFD) is
+    /// left out of the batch and set aside: resending it could only be refused again, forever.
+    /// </summary>
+    public const int MaxLogBytes = GrpcChannelFactory.MaxMessageBytes - 256;
+
     /// <summary>The client-streaming Send method with this encoding for requests.</summary>
     public static readonly Method<EncodedBatch, Google.Protobuf.WellKnownTypes.Empty> SendMethod = new(
         MethodType.ClientStreaming,
@@ -53,6 +61,13 @@ public static class LogBatchEncoder
             var log = LogSize(lines[i], ref fields, out var textBytes);
             sizes[i] = textBytes;
             var entry = 1 + VarintSize((uint)log) + log;
+            if (entry > MaxLogBytes)
+            {
+                // Stays in the batch's receipt (its checkpoint moves with the batch), not in its body.
+                sizes[i] = Oversized;
+                continue;
+            }
+
             if (i > start && total + entry > maxBytes)
             {
                 batches.Add(Build(lines, start, i, sizes, total));
@@ -71,8 +86,12 @@ public static class LogBatchEncoder
         return batches;
     }
 
+    /// <summary>Marks a line in the sizes array as left out of the body.</summary>
+    private const int Oversized = -1;
+
     private static EncodedBatch Build(LogLine[] lines, int start, int end, int[] textSizes, int logsBytes)
     {
+        List<LogLine>? oversized = null;
         var id = Guid.CreateVersion7().ToString();
         var body = new byte[1 + 1 + id.Length + logsBytes];
         var span = body.AsSpan();
@@ -91,6 +110,14 @@ public static class LogBatchEncoder
             if (fields.Update(line) && i > start)
             {
                 files.Add((lines[i - 1].FileId, lines[i - 1].NextOffset));
+            }
+
+            budget += LogPipeline.CostOf(line);
+            fileBytes += line.NextOffset - line.Offset;
+            if (textSizes[i] == Oversized)
+            {
+                (oversized ??= []).Add(line);
+                continue;
             }
 
             span[at++] = LogsTag;
@@ -114,9 +141,6 @@ public static class LogBatchEncoder
                 span[at++] = OffsetTag;
                 at += WriteVarint(span[at..], (ulong)line.Offset);
             }
-
-            budget += LogPipeline.CostOf(line);
-            fileBytes += line.NextOffset - line.Offset;
         }
 
         files.Add((lines[end - 1].FileId, lines[end - 1].NextOffset));
@@ -125,7 +149,7 @@ public static class LogBatchEncoder
             throw new InvalidOperationException($"encoded {at} bytes, expected {body.Length}");
         }
 
-        return new EncodedBatch(id, body, new BatchReceipt(end - start, budget, fileBytes, files));
+        return new EncodedBatch(id, body, new BatchReceipt(end - start, budget, fileBytes, files)) { Oversized = oversized ?? [] };
     }
 
     /// <summary>The whole LogBatch message as it goes on the wire: the body, then send_at.</summary>

@@ -13,8 +13,13 @@ namespace RlogAgent.Transport;
 /// server confirms: when <c>max_unconfirmed_batches</c> are written, when the call is
 /// <c>commit_interval</c> old, and as soon as nothing more is coming. Batches stay in memory until
 /// confirmed; after any failure they are written again, in order and with their ids, on a new call
-/// after a backoff. All call state is guarded by one gate: the Dataflow writer and the commit loop
-/// take turns.
+/// after a backoff. Every write has a deadline, so a server that stops reading (and still answers
+/// pings) costs a retry, not the agent. When the server refuses content (INVALID_ARGUMENT, or
+/// RESOURCE_EXHAUSTED for a message too big; at the call's end or mid-stream) the sender finds the
+/// refused batch by sending the unconfirmed ones one per call, halves it down to the lines refused,
+/// ships the rest and sets those lines aside in <c>rejected.jsonl</c> before their checkpoint moves;
+/// many refusals in a row mean a broken server instead, and it backs off without setting anything
+/// aside. All call state is guarded by one gate: the Dataflow writer and the commit loop take turns.
 /// </summary>
 public sealed class LogStreamSender : IAsyncDisposable
 {
@@ -27,6 +32,14 @@ public sealed class LogStreamSender : IAsyncDisposable
     /// <summary>Quiet time after the last write before the call is completed.</summary>
     public static readonly TimeSpan IdleCommitDelay = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Longest one write (or the completion of the request stream) may wait for the server to take
+    /// it. A write waits only on HTTP/2 flow control, which a server that reads frees within
+    /// milliseconds; one that stopped reading still answers keepalive pings, so only this deadline
+    /// notices it. As long as <see cref="CommitTimeout"/>: a slow server gets the same patience either way.
+    /// </summary>
+    public static readonly TimeSpan WriteTimeout = CommitTimeout;
+
     private readonly CallInvoker _invoker;
     private readonly ITokenSource _tokens;
     private readonly Action<BatchReceipt> _onConfirmed;
@@ -37,6 +50,9 @@ public sealed class LogStreamSender : IAsyncDisposable
     private readonly int _maxUnconfirmed;
     private readonly TimeSpan _commitInterval;
     private readonly bool _gzip;
+    private readonly RejectedLineFile _rejected;
+    private readonly TimeSpan _writeTimeout;
+    private readonly RefusalStreak _refusals;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _written = new(0, 1);
     private readonly List<EncodedBatch> _pending = [];
@@ -55,9 +71,12 @@ public sealed class LogStreamSender : IAsyncDisposable
         int maxUnconfirmedBatches,
         TimeSpan commitInterval,
         bool gzip,
+        RejectedLineFile rejected,
         ILogger logger,
         TimeProvider time,
-        ExponentialBackoff? backoff = null)
+        ExponentialBackoff? backoff = null,
+        TimeSpan? writeTimeout = null,
+        RefusalStreak? refusals = null)
     {
         _invoker = invoker;
         _tokens = tokens;
@@ -66,6 +85,9 @@ public sealed class LogStreamSender : IAsyncDisposable
         _maxUnconfirmed = maxUnconfirmedBatches;
         _commitInterval = commitInterval;
         _gzip = gzip;
+        _rejected = rejected;
+        _writeTimeout = writeTimeout ?? WriteTimeout;
+        _refusals = refusals ?? new RefusalStreak();
         _logger = logger;
         _time = time;
         _backoff = backoff ?? new ExponentialBackoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
@@ -82,6 +104,11 @@ public sealed class LogStreamSender : IAsyncDisposable
         {
             foreach (var batch in LogBatchEncoder.Encode(lines, MaxBatchBytes))
             {
+                if (batch.Oversized.Count > 0)
+                {
+                    await SetAsideOversizedAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+
                 _pending.Add(batch);
                 _counters.SetUnconfirmed(_pending.Count);
                 await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -184,7 +211,8 @@ public sealed class LogStreamSender : IAsyncDisposable
 
     private async Task WriteAsync(EncodedBatch batch, CancellationToken cancellationToken)
     {
-        while (true)
+        // A refusal settles batches while this one waits: once it is no longer pending, it is done.
+        while (_pending.Contains(batch))
         {
             try
             {
@@ -195,12 +223,12 @@ public sealed class LogStreamSender : IAsyncDisposable
                     return;
                 }
 
-                await WriteOneAsync(batch, cancellationToken).ConfigureAwait(false);
+                await WriteOneAsync(_call, batch, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (IsCallFailure(e, cancellationToken))
             {
-                await RecoverAsync(e, cancellationToken).ConfigureAwait(false);
+                await HandleFailureAsync(e, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -217,57 +245,201 @@ public sealed class LogStreamSender : IAsyncDisposable
                 }
 
                 var call = _call!;
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(CommitTimeout);
-                await call.ResponseAsync.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await CompleteAndAwaitAsync(call, cancellationToken).ConfigureAwait(false);
                 call.Dispose();
                 _call = null;
                 Confirm(_pending.Count);
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+            catch (Exception e) when (IsCallFailure(e, cancellationToken))
             {
-                await IsolateRejectedAsync(e, cancellationToken).ConfigureAwait(false);
+                await HandleFailureAsync(e, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsCallFailure(e, cancellationToken) || e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        }
+    }
+
+    /// <summary>A failed call: a refusal of content is split down; anything else backs off and the call is made again.</summary>
+    private async Task HandleFailureAsync(Exception failure, CancellationToken cancellationToken)
+    {
+        var status = await StatusOfAsync(failure, _call).ConfigureAwait(false);
+        _call?.Dispose();
+        _call = null;
+        if (SendRefusal.IsRefusal(status))
+        {
+            await ResolveRefusalAsync(status, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RecoverAsync(status, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The server refused content on a call that carried every unconfirmed batch (at its end, or
+    /// mid-stream with more batches behind the refused one). Send them one per call, in order, so
+    /// each accepted one is confirmed; the first one refused on its own is halved down to its
+    /// refused lines, which are set aside, and then confirmed whole. The batches after it go back on
+    /// an ordinary call: another refusal among them starts this again.
+    /// </summary>
+    private async Task ResolveRefusalAsync(Status refusal, CancellationToken cancellationToken)
+    {
+        TransportLog.Isolating(_logger, _pending.Count, SendRefusal.Name(refusal.StatusCode), refusal.Detail);
+        while (_pending.Count > 0)
+        {
+            var batch = _pending[0];
+            if (await ProbeAsync(batch, cancellationToken).ConfigureAwait(false) is not { } refused)
             {
-                await RecoverAsync(e, cancellationToken).ConfigureAwait(false);
+                Confirm(1);
+                continue;
+            }
+
+            var setAside = new List<RejectedLine>();
+            if (_refusals.AddRefusal() || !await SplitAsync(BatchSplitter.Parse(batch), refused, setAside, cancellationToken).ConfigureAwait(false))
+            {
+                await BackOffFromRefusalsAsync(refused, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (!await SetAsideAsync(batch, setAside, refused, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            Confirm(1);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="part"/> was refused with <paramref name="status"/>: a single line goes to
+    /// <paramref name="setAside"/>; otherwise each half is sent on its own call and a refused half is
+    /// split again. False when the refusals in a row reached the limit (nothing must be set aside then).
+    /// </summary>
+    private async Task<bool> SplitAsync(Rlog.V1.LogBatch part, Status status, List<RejectedLine> setAside, CancellationToken cancellationToken)
+    {
+        if (part.Logs.Count <= 1)
+        {
+            foreach (var log in part.Logs)
+            {
+                setAside.Add(new RejectedLine(_time.GetUtcNow(), part.BatchId, log.Label, log.Source, log.FileId, log.Offset, log.Line, SendRefusal.Name(status.StatusCode), status.Detail));
+            }
+
+            return true;
+        }
+
+        var (first, second) = BatchSplitter.Halve(part);
+        foreach (var half in new[] { first, second })
+        {
+            if (await ProbeAsync(BatchSplitter.Encode(half), cancellationToken).ConfigureAwait(false) is not { } refused)
+            {
+                continue;
+            }
+
+            if (_refusals.AddRefusal() || !await SplitAsync(half, refused, setAside, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="batch"/> alone on a call of its own until the server answers: null when
+    /// it stored it, else the refusal. Transient failures back off and try again, as on the main call.
+    /// </summary>
+    private async Task<Status?> ProbeAsync(EncodedBatch batch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            AsyncClientStreamingCall<EncodedBatch, Empty>? call = null;
+            try
+            {
+                call = await StartCallAsync(cancellationToken).ConfigureAwait(false);
+                await WriteOneAsync(call, batch, cancellationToken).ConfigureAwait(false);
+                await CompleteAndAwaitAsync(call, cancellationToken).ConfigureAwait(false);
+                _refusals.Reset();
+                return null;
+            }
+            catch (Exception e) when (IsCallFailure(e, cancellationToken))
+            {
+                var status = await StatusOfAsync(e, call).ConfigureAwait(false);
+                if (SendRefusal.IsRefusal(status))
+                {
+                    return status;
+                }
+
+                await RecoverAsync(status, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                call?.Dispose();
             }
         }
     }
 
     /// <summary>
-    /// The server refused a call (INVALID_ARGUMENT): send its batches one per call; the one refused on
-    /// its own is logged with its id and counted, and the others are confirmed as usual.
+    /// Writes the refused lines to rejected.jsonl (on disk before the checkpoint may move), counts
+    /// and logs them once with the batch's id. False when the file cannot be written: then nothing
+    /// moves, and the batch is tried again after a backoff.
     /// </summary>
-    private async Task IsolateRejectedAsync(RpcException refusal, CancellationToken cancellationToken)
+    private async Task<bool> SetAsideAsync(EncodedBatch batch, List<RejectedLine> lines, Status refusal, CancellationToken cancellationToken)
     {
-        _call?.Dispose();
-        _call = null;
-        TransportLog.Isolating(_logger, _pending.Count, refusal.StatusCode.ToString());
-        while (_pending.Count > 0)
+        if (lines.Count == 0)
         {
-            var batch = _pending[0];
-            try
-            {
-                using var call = await StartCallAsync(cancellationToken).ConfigureAwait(false);
-                batch.SendAt = _time.GetUtcNow();
-                await call.RequestStream.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-                await call.ResponseAsync.WaitAsync(CommitTimeout, cancellationToken).ConfigureAwait(false);
-                Confirm(1);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-            {
-                TransportLog.BatchRejected(_logger, batch.BatchId, e.StatusCode.ToString(), e.Status.Detail, batch.Receipt.Lines);
-                _counters.AddRejected(batch.Receipt.Lines);
-                Confirm(1);
-            }
-            catch (Exception e) when (IsCallFailure(e, cancellationToken) || e is TimeoutException)
-            {
-                await RecoverAsync(e, cancellationToken).ConfigureAwait(false);
-            }
+            // Every part was stored on its own: the refusal did not repeat.
+            TransportLog.RefusalNotRepeated(_logger, batch.BatchId, SendRefusal.Name(refusal.StatusCode));
+            return true;
         }
+
+        try
+        {
+            _rejected.Append(lines);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var delay = _backoff.Next();
+            _failing = true;
+            TransportLog.SetAsideFailed(_logger, _rejected.Path, e.Message, batch.BatchId, delay);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        batch.RejectedLines += lines.Count;
+        _counters.AddRejected(lines.Count);
+        TransportLog.BatchRejected(_logger, batch.BatchId, SendRefusal.Name(refusal.StatusCode), refusal.Detail, lines.Count, batch.Receipt.Lines, _rejected.Path);
+        return true;
+    }
+
+    /// <summary>Lines too big for any message: set aside before their batch is written, so its confirmation may move their checkpoint.</summary>
+    private async Task SetAsideOversizedAsync(EncodedBatch batch, CancellationToken cancellationToken)
+    {
+        var lines = batch.Oversized.Select(l => new RejectedLine(
+            _time.GetUtcNow(),
+            batch.BatchId,
+            l.Label,
+            l.Source,
+            l.FileId,
+            (ulong)l.Offset,
+            l.Text,
+            SendRefusal.Name(StatusCode.ResourceExhausted),
+            $"the line encodes to more than {LogBatchEncoder.MaxLogBytes} bytes: a message carrying it would exceed the 4 MiB message limit")).ToList();
+        var status = new Status(StatusCode.ResourceExhausted, "exceeds the message limit");
+        while (!await SetAsideAsync(batch, lines, status, cancellationToken).ConfigureAwait(false))
+        {
+            // SetAsideAsync backed off; the file may be writable now.
+        }
+
+        batch.Oversized = [];
+    }
+
+    /// <summary>Refusals in a row reached the limit: the server, not the data. Nothing is set aside and no checkpoint moves.</summary>
+    private async Task BackOffFromRefusalsAsync(Status refusal, CancellationToken cancellationToken)
+    {
+        _failing = true;
+        _counters.AddRetry();
+        var delay = _backoff.Next();
+        TransportLog.RefusingEverything(_logger, _refusals.InARow, SendRefusal.Name(refusal.StatusCode), refusal.Detail, _pending.Count, delay);
+        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
     }
 
     private void Confirm(int batches)
@@ -276,7 +448,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         for (var i = 0; i < batches; i++)
         {
             _onConfirmed(_pending[i].Receipt);
-            lines += _pending[i].Receipt.Lines;
+            lines += _pending[i].Receipt.Lines - _pending[i].RejectedLines;
         }
 
         _pending.RemoveRange(0, batches);
@@ -285,6 +457,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         _counters.AddBatchesConfirmed(batches);
         TransportLog.Confirmed(_logger, batches, lines);
         _backoff.Reset();
+        _refusals.Reset();
         if (_failing)
         {
             _failing = false;
@@ -298,7 +471,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         _callOpenedAt = _time.GetTimestamp();
         foreach (var batch in _pending)
         {
-            await WriteOneAsync(batch, cancellationToken).ConfigureAwait(false);
+            await WriteOneAsync(_call, batch, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -314,18 +487,51 @@ public sealed class LogStreamSender : IAsyncDisposable
         return _invoker.AsyncClientStreamingCall(LogBatchEncoder.SendMethod, null, new CallOptions(headers, cancellationToken: cancellationToken));
     }
 
-    private async Task WriteOneAsync(EncodedBatch batch, CancellationToken cancellationToken)
+    /// <summary>One write, within <see cref="WriteTimeout"/>: past it the server has stopped reading, a transient failure.</summary>
+    private async Task WriteOneAsync(AsyncClientStreamingCall<EncodedBatch, Empty> call, EncodedBatch batch, CancellationToken cancellationToken)
     {
         batch.SendAt = _time.GetUtcNow();
-        await _call!.RequestStream.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-        _counters.AddSent(batch.Receipt.Lines, batch.Receipt.FileBytes);
+        try
+        {
+            await call.RequestStream.WriteAsync(batch, cancellationToken).WaitAsync(_writeTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw WriteTimedOut();
+        }
+
+        _counters.AddSent(batch.Receipt.Lines - batch.RejectedLines, batch.Receipt.FileBytes);
         _counters.AddBatchSent(resent: batch.Written);
         batch.Written = true;
     }
 
-    private async Task RecoverAsync(Exception failure, CancellationToken cancellationToken)
+    /// <summary>Completes the request stream (within the write deadline) and waits for the server's answer.</summary>
+    private async Task CompleteAndAwaitAsync(AsyncClientStreamingCall<EncodedBatch, Empty> call, CancellationToken cancellationToken)
     {
-        var status = await StatusOfAsync(failure).ConfigureAwait(false);
+        try
+        {
+            await call.RequestStream.CompleteAsync().WaitAsync(_writeTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw WriteTimedOut();
+        }
+
+        try
+        {
+            await call.ResponseAsync.WaitAsync(CommitTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {CommitTimeout.TotalSeconds} s of completing the call"));
+        }
+    }
+
+    private RpcException WriteTimedOut() =>
+        new(new Status(StatusCode.DeadlineExceeded, $"the server took no data for {_writeTimeout.TotalSeconds} s: it stopped reading"));
+
+    private async Task RecoverAsync(Status status, CancellationToken cancellationToken)
+    {
         _call?.Dispose();
         _call = null;
         _failing = true;
@@ -352,18 +558,18 @@ public sealed class LogStreamSender : IAsyncDisposable
     }
 
     /// <summary>The call's real status: a failed write often hides it until the response is read.</summary>
-    private async Task<Status> StatusOfAsync(Exception failure)
+    private static async Task<Status> StatusOfAsync(Exception failure, AsyncClientStreamingCall<EncodedBatch, Empty>? call)
     {
         if (failure is RpcException rpc)
         {
             return rpc.Status;
         }
 
-        if (_call is not null)
+        if (call is not null)
         {
             try
             {
-                await _call.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                await call.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             }
             catch (RpcException e)
             {

@@ -16,12 +16,21 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Server reachable again; shipping resumed")]
     public static partial void Recovered(ILogger logger);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Server refused batch {BatchId} ({Status}: {Detail}); its {Lines} lines are skipped and counted as rejected")]
-    public static partial void BatchRejected(ILogger logger, string batchId, string status, string detail, int lines);
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Server refused batch {BatchId} ({Status}: {Detail}): {Refused} of its {Lines} lines are set aside in {Path} and counted as rejected; the rest are stored")]
+    public static partial void BatchRejected(ILogger logger, string batchId, string status, string detail, int refused, int lines, string path);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Critical, Message = "The idle-commit loop stopped: {Reason}. Calls are still completed every max_unconfirmed_batches and at shutdown")]
     public static partial void CommitLoopFailed(ILogger logger, string reason, Exception exception);
 
-    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Server refused a call of {Batches} batches ({Status}); sending them one per call to find the one it refuses")]
-    public static partial void Isolating(ILogger logger, int batches, string status);
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Server refused a call of {Batches} batches ({Status}: {Detail}); sending them one per call, splitting the refused one down to the lines it refuses")]
+    public static partial void Isolating(ILogger logger, int batches, string status, string detail);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Batch {BatchId} was refused ({Status}) but every part of it was stored when sent on its own")]
+    public static partial void RefusalNotRepeated(ILogger logger, string batchId, string status);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Error, Message = "Server refused {Refusals} calls in a row ({Status}: {Detail}): more likely the server than the data. Nothing is set aside and no checkpoint moves; {Batches} unconfirmed batches are sent again in {Delay}")]
+    public static partial void RefusingEverything(ILogger logger, int refusals, string status, string detail, int batches, TimeSpan delay);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Error, Message = "Cannot write refused lines to {Path} ({Reason}); batch {BatchId} stays unconfirmed and is tried again in {Delay}")]
+    public static partial void SetAsideFailed(ILogger logger, string path, string reason, string batchId, TimeSpan delay);
 }
