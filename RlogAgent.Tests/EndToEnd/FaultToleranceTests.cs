@@ -41,7 +41,9 @@ public sealed class FaultToleranceTests : EndToEndTest
         var log = Temp.Combine("app.log");
         var big = new string('b', 900_000);
         File.WriteAllLines(log, Enumerable.Range(0, 12).Select(i => $"{i:D2} {big}"));
-        await using var agent = StartAgent(Source(log));
+
+        // A batch block group of many chunks (each chunk holds one such line), so batches are cut by bytes.
+        await using var agent = StartAgent(Source(log), "batch_size: 5000");
 
         await WaitForLinesAsync(12);
 

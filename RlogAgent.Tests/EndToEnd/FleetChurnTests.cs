@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using RlogAgent.Collection;
+using RlogAgent.Pipeline;
 using RlogAgent.Tests.Support;
 
 namespace RlogAgent.Tests.EndToEnd;

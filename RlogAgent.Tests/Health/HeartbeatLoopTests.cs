@@ -1,3 +1,4 @@
+using RlogAgent.Metrics;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using RlogAgent.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection;
 using RlogAgent.Hosting;

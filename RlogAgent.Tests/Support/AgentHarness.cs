@@ -34,20 +34,21 @@ public sealed class AgentHarness : IAsyncDisposable
     /// The YAML every test agent starts from: fast flushes and polls so tests finish quickly.
     /// <paramref name="extra"/> adds keys; <paramref name="sources"/> is the YAML list of sources.
     /// </summary>
-    public static string Config(Uri server, string stateDir, string sources, string extra = "", string projectKey = TestServer.ProjectKey) => $"""
-        server_addr: {server}
-        project_key: {projectKey}
-        batch_size: 100
-        flush_interval: 0.2
-        heartbeat_interval: 1
-        poll_interval: 0.05
-        rotate_wait: 0.5
-        state_dir: {stateDir}
-        read_from: beginning
-        {extra}
-        sources:
-        {sources}
-        """;
+    public static string Config(Uri server, string stateDir, string sources, string extra = "", string projectKey = TestServer.ProjectKey)
+    {
+        // A key the test sets in extra replaces the default: YAML refuses a key given twice.
+        var defaults = new[] { "batch_size: 100", "flush_interval: 0.2", "heartbeat_interval: 1", "poll_interval: 0.05", "rotate_wait: 0.5", "read_from: beginning" }
+            .Where(d => !extra.Contains(d[..(d.IndexOf(':') + 1)], StringComparison.Ordinal));
+        return $"""
+            server_addr: {server}
+            project_key: {projectKey}
+            state_dir: {stateDir}
+            {string.Join("\n", defaults)}
+            {extra}
+            sources:
+            {sources}
+            """;
+    }
 
     /// <summary>
     /// Starts the agent in this process. <paramref name="createRunner"/> builds the runner (to set

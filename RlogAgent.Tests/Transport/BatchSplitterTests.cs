@@ -1,5 +1,5 @@
 using Rlog.V1;
-using RlogAgent.Collection;
+using RlogAgent.Tests.Support;
 using RlogAgent.Transport;
 
 namespace RlogAgent.Tests.Transport;
@@ -11,7 +11,7 @@ public sealed class BatchSplitterTests
     public void Halve_EncodedBatch_HalvesHoldEveryLineInOrderUnderIdsNamedAfterTheParent()
     {
         var lines = Enumerable.Range(0, 5).Select(i => new LogLine("app", $"line {i}", DateTime.UtcNow, "/a.log", "f-a", i * 7L, (i + 1) * 7L)).ToArray();
-        var batch = LogBatchEncoder.Encode(lines, 4 * 1024 * 1024).Single();
+        var batch = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, 4 * 1024 * 1024).Single();
 
         var (first, second) = BatchSplitter.Halve(BatchSplitter.Parse(batch));
         var sent = LogBatch.Parser.ParseFrom(LogBatchEncoder.ToMessageBytes(BatchSplitter.Encode(second)));

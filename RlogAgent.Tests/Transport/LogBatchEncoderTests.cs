@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Rlog.V1;
-using RlogAgent.Collection;
+using RlogAgent.Tests.Support;
 using RlogAgent.Transport;
 
 namespace RlogAgent.Tests.Transport;
@@ -23,7 +23,7 @@ public sealed class LogBatchEncoderTests
         };
         var sendAt = new DateTimeOffset(2026, 11, 26, 5, 30, 2, TimeSpan.Zero).AddTicks(4567);
 
-        var batch = LogBatchEncoder.Encode(lines, 4 * 1024 * 1024).Single();
+        var batch = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, 4 * 1024 * 1024).Single();
         batch.SendAt = sendAt;
         var bytes = LogBatchEncoder.ToMessageBytes(batch);
 
@@ -52,7 +52,7 @@ public sealed class LogBatchEncoderTests
             Line("app", "a3", "/a", "f-a", 6, 9),
         };
 
-        var receipt = LogBatchEncoder.Encode(lines, 4 * 1024 * 1024).Single().Receipt;
+        var receipt = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, 4 * 1024 * 1024).Single().Receipt;
 
         Assert.Multiple(() =>
         {
@@ -68,13 +68,13 @@ public sealed class LogBatchEncoderTests
         var text = new string('x', 1000);
         var lines = Enumerable.Range(0, 50).Select(i => Line("app", $"{i:D3}{text}", "/a", "f-a", i * 1004L, (i + 1) * 1004L)).ToArray();
 
-        var batches = LogBatchEncoder.Encode(lines, 10_000);
+        var batches = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, 10_000);
 
         var parsed = batches.Select(b => LogBatch.Parser.ParseFrom(LogBatchEncoder.ToMessageBytes(b))).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(batches, Has.Count.GreaterThan(4));
-            Assert.That(batches.Select(b => b.Body.Length), Has.All.LessThanOrEqualTo(10_000 + 40));
+            Assert.That(batches.Select(b => b.BodyLength), Has.All.LessThanOrEqualTo(10_000 + 40));
             Assert.That(parsed.SelectMany(p => p.Logs).Select(l => l.Line), Is.EqualTo(lines.Select(l => l.Text)));
             Assert.That(parsed.Select(p => p.BatchId).Distinct().Count(), Is.EqualTo(batches.Count));
         });
@@ -92,17 +92,17 @@ public sealed class LogBatchEncoderTests
             Line("app", "after", "/a", "f-a", 1_500_008, 1_500_014),
         };
 
-        var batches = LogBatchEncoder.Encode(lines, LogStreamSender.MaxBatchBytes);
+        var batches = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, LogStreamSender.MaxBatchBytes);
 
         var batch = batches.Single();
         var parsed = LogBatch.Parser.ParseFrom(LogBatchEncoder.ToMessageBytes(batch));
         Assert.Multiple(() =>
         {
             Assert.That(parsed.Logs.Select(l => l.Line), Is.EqualTo(new[] { "before", "after" }));
-            Assert.That(batch.Oversized.Select(l => l.Offset), Is.EqualTo(new[] { 7L }));
+            Assert.That(batch.Oversized.Select(l => l.Chunk[l.Index].Offset), Is.EqualTo(new[] { 7L }));
             Assert.That(batch.Receipt.Lines, Is.EqualTo(3));
             Assert.That(batch.Receipt.Files, Is.EqualTo(new[] { ("f-a", 1_500_014L) }), "its checkpoint moves with the batch");
-            Assert.That(batch.Body.Length, Is.LessThan(1000));
+            Assert.That(batch.BodyLength, Is.LessThan(1000));
         });
     }
 
@@ -112,7 +112,7 @@ public sealed class LogBatchEncoderTests
         var big = new string('b', LogBatchEncoder.MaxLogBytes - 100);
         var lines = new[] { Line("app", "a", "/a", "f-a", 0, 2), Line("app", big, "/a", "f-a", 2, big.Length + 3) };
 
-        var batches = LogBatchEncoder.Encode(lines, LogStreamSender.MaxBatchBytes);
+        var batches = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, LogStreamSender.MaxBatchBytes);
 
         Assert.Multiple(() =>
         {

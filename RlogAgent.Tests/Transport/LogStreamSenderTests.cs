@@ -5,8 +5,8 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Auth;
-using RlogAgent.Collection;
 using RlogAgent.Configuration;
+using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 using RlogAgent.Transport;
 using RlogAgent.Tests.Support;
@@ -59,14 +59,14 @@ public sealed class LogStreamSenderTests
     public async Task SendAsync_ServerStopsReading_WriteTimesOutAndAllIsStoredOnceWhenItReadsAgain()
     {
         await using var sender = CreateSender(maxUnconfirmedBatches: 1000);
-        await sender.SendAsync(Lines("f-1", 0, 10, 100), CancellationToken.None).WaitAsync(Timeout);
+        await sender.SendAsync(TestLines.Chunks(Lines("f-1", 0, 10, 100)), CancellationToken.None).WaitAsync(Timeout);
         await sender.FlushAsync(CancellationToken.None).WaitAsync(Timeout);
 
         // 15 MB make five batches. The server takes the first batch of each call, then nothing: once
         // HTTP/2 flow control and the socket buffers are full (a few MB on loopback) a write waits,
         // while the connection still answers pings.
         _faults.StallReads(afterBatches: 1);
-        var sending = sender.SendAsync(Lines("f-1", 10, LinesBehind, 1000), CancellationToken.None);
+        var sending = sender.SendAsync(TestLines.Chunks(Lines("f-1", 10, LinesBehind, 1000)), CancellationToken.None);
         await Eventually.WaitAsync(() => _counters.SendRetries >= 2, "writes timed out and new calls were made");
         Assert.That(sending.IsCompleted, Is.False, "still waiting for a server that reads");
 
@@ -95,7 +95,7 @@ public sealed class LogStreamSenderTests
         lines[1] = lines[1] with { Text = huge, NextOffset = lines[1].Offset + 1_500_001 };
         lines[2] = lines[2] with { Offset = lines[1].NextOffset, NextOffset = lines[1].NextOffset + 10 };
 
-        await sender.SendAsync(lines, CancellationToken.None).WaitAsync(Timeout);
+        await sender.SendAsync(TestLines.Chunks(lines), CancellationToken.None).WaitAsync(Timeout);
         await sender.FlushAsync(CancellationToken.None).WaitAsync(Timeout);
 
         var stored = _server.Store.ReadLines();
@@ -121,6 +121,7 @@ public sealed class LogStreamSenderTests
             _tokens,
             _confirmed.Enqueue,
             _counters,
+            batchSize: 100_000,
             maxUnconfirmedBatches,
             TimeSpan.FromSeconds(1),
             gzip: false,
@@ -133,8 +134,11 @@ public sealed class LogStreamSenderTests
     }
 
     /// <summary><paramref name="count"/> lines of one file, numbered from <paramref name="first"/>, each <paramref name="bytes"/> long.</summary>
-    private static LogLine[] Lines(string fileId, int first, int count, int bytes) =>
-        Enumerable.Range(first, count)
-            .Select(i => new LogLine("app", i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture).PadRight(bytes - 1, 'x'), DateTime.UtcNow, "/var/log/app.log", fileId, (long)i * bytes, (long)(i + 1) * bytes))
+    private static LogLine[] Lines(string fileId, int first, int count, int bytes)
+    {
+        var now = DateTime.UtcNow;
+        return Enumerable.Range(first, count)
+            .Select(i => new LogLine("app", i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture).PadRight(bytes - 1, 'x'), now, "/var/log/app.log", fileId, (long)i * bytes, (long)(i + 1) * bytes))
             .ToArray();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using RlogAgent.Pipeline;
 using RlogAgent.Storage;
 
 namespace RlogAgent.Collection;
@@ -26,6 +27,7 @@ public sealed class CheckpointStore : ICheckpointSink
     private readonly Dictionary<string, FileCheckpoint> _byIdentity = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileCheckpoint> _byFileId = new(StringComparer.Ordinal);
     private readonly HashSet<string> _initializedSources = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changed = new(0, 1);
     private bool _dirty;
 
     private CheckpointStore(string path, ILogger logger, TimeProvider time)
@@ -72,7 +74,7 @@ public sealed class CheckpointStore : ICheckpointSink
             {
                 cp.Identity = key;
                 _byIdentity[key] = cp;
-                _dirty = true;
+                MarkDirty();
                 return Clone(cp);
             }
 
@@ -107,7 +109,7 @@ public sealed class CheckpointStore : ICheckpointSink
                 _byFileId[copy.FileId] = copy;
             }
 
-            _dirty = true;
+            MarkDirty();
         }
     }
 
@@ -118,7 +120,7 @@ public sealed class CheckpointStore : ICheckpointSink
             if (_byIdentity.TryGetValue(identity.ToString(), out var cp) && cp.Path != path)
             {
                 cp.Path = path;
-                _dirty = true;
+                MarkDirty();
             }
         }
     }
@@ -132,7 +134,7 @@ public sealed class CheckpointStore : ICheckpointSink
             {
                 cp.AnchorOffset = offset;
                 cp.Anchor = anchor;
-                _dirty = true;
+                MarkDirty();
             }
         }
     }
@@ -148,7 +150,7 @@ public sealed class CheckpointStore : ICheckpointSink
             if (_byIdentity.TryGetValue(identity.ToString(), out var cp))
             {
                 cp.ReleasedAt = end;
-                _dirty = true;
+                MarkDirty();
                 DropIfDone(cp);
             }
         }
@@ -165,7 +167,7 @@ public sealed class CheckpointStore : ICheckpointSink
                     _byFileId.Remove(old.FileId);
                 }
 
-                _dirty = true;
+                MarkDirty();
             }
         }
     }
@@ -179,7 +181,7 @@ public sealed class CheckpointStore : ICheckpointSink
             {
                 cp.Offset = nextOffset;
                 cp.UpdatedUtc = _time.GetUtcNow().UtcDateTime;
-                _dirty = true;
+                MarkDirty();
                 DropIfDone(cp);
             }
         }
@@ -223,7 +225,10 @@ public sealed class CheckpointStore : ICheckpointSink
     {
         lock (_lock)
         {
-            _dirty |= _initializedSources.Add(sourceKey);
+            if (_initializedSources.Add(sourceKey))
+            {
+                MarkDirty();
+            }
         }
     }
 
@@ -261,10 +266,33 @@ public sealed class CheckpointStore : ICheckpointSink
             {
                 lock (_lock)
                 {
-                    _dirty = true;
+                    MarkDirty();
                 }
 
                 CollectionLog.CheckpointWriteFailed(_logger, _path, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once something changed since the last write: the flush loop sleeps on this rather
+    /// than on a timer, so an idle agent does not wake to find nothing to write.
+    /// </summary>
+    public Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
+
+    /// <summary>Called under the lock: marks the file for writing and wakes the flush loop.</summary>
+    private void MarkDirty()
+    {
+        _dirty = true;
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
             }
         }
     }
@@ -285,7 +313,7 @@ public sealed class CheckpointStore : ICheckpointSink
             _byFileId.Remove(cp.FileId);
         }
 
-        _dirty = true;
+        MarkDirty();
     }
 
     private void LoadFromDisk()

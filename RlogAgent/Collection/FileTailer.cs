@@ -1,8 +1,7 @@
-using System.Buffers;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection;
 
@@ -10,7 +9,8 @@ namespace RlogAgent.Collection;
 /// Follows one file through its open handle, so a rename or delete of its path does not lose what is
 /// still written to it. Splits complete lines (LF or CRLF), holds an unfinished last line until its
 /// newline arrives, cuts lines whose text would encode longer than <c>max_line_bytes</c> into pieces,
-/// and names every line by (file_id, offset). Tells truncation by content as well as by size: the
+/// and names every line by (file_id, offset). Each read lands in a pooled <see cref="LineChunk"/>
+/// and its lines are slices of it: no string, no copy per line. Tells truncation by content as well as by size: the
 /// bytes just before the read position are re-checked before every read, so a file truncated and
 /// grown back past that position (copytruncate during an outage) is read again from its start.
 /// Not thread-safe: one <see cref="SourceCollector"/> drives it.
@@ -23,8 +23,8 @@ public sealed class FileTailer : IDisposable
     /// <summary>Bytes before the read position whose hash tells the same content from a rewritten one.</summary>
     public const int AnchorBytes = 64;
 
-    /// <summary>New bytes taken per read: enough to amortise the call, small enough to share the reader between files.</summary>
-    public const int ReadChunkBytes = 128 * 1024;
+    /// <summary>Least new bytes a read asks for once a long unfinished line is held.</summary>
+    public const int MinReadBytes = 4096;
 
     private readonly string _label;
     private SafeFileHandle _handle;
@@ -42,11 +42,13 @@ public sealed class FileTailer : IDisposable
     private long _anchorOffset;
     private string? _anchor;
     private byte[]? _heldWhileClosed;
+    private LineOrigin? _origin;
+    private string _path;
 
     private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, ILogger logger, TimeProvider time)
     {
         _label = label;
-        Path = path;
+        _path = path;
         _handle = handle;
         Identity = identity;
         _checkpoints = checkpoints;
@@ -57,7 +59,18 @@ public sealed class FileTailer : IDisposable
     }
 
     /// <summary>Where the file was last found; lines carry it as their source.</summary>
-    public string Path { get; set; }
+    public string Path
+    {
+        get => _path;
+        set
+        {
+            if (value != _path)
+            {
+                _path = value;
+                _origin = null;
+            }
+        }
+    }
 
     public FileIdentity Identity { get; }
 
@@ -69,6 +82,9 @@ public sealed class FileTailer : IDisposable
 
     /// <summary>Bytes examined so far: what the file's length is compared with to see if it grew.</summary>
     public long Scanned => _scanned;
+
+    /// <summary>True when change notifications do not reach this file (a link into an unwatched folder): it is polled.</summary>
+    public bool ChangesUnseen { get; set; }
 
     /// <summary>The file's size at the last scan that found it by name.</summary>
     public long LastSeenSize { get; set; }
@@ -111,11 +127,13 @@ public sealed class FileTailer : IDisposable
     }
 
     /// <summary>
-    /// Reads what is new (at most about one buffer) and appends its complete lines to
-    /// <paramref name="output"/>. Returns the number of bytes consumed; 0 when there was nothing new.
+    /// Reads what is new (at most about one pooled buffer) into <paramref name="chunk"/>: its complete
+    /// lines, or null when none was finished. Returns the number of new bytes taken; 0 when there was
+    /// nothing new. The caller owns the chunk (one reference) and hands it on or releases it.
     /// </summary>
-    public int ReadLines(List<LogLine> output, ref byte[] buffer)
+    public int Read(out LineChunk? chunk)
     {
+        chunk = null;
         if (!IsOpen)
         {
             return 0;
@@ -140,32 +158,46 @@ public sealed class FileTailer : IDisposable
         }
 
         // One read covers the anchor before the read position (to check the content is the same),
-        // the held unfinished line, and the new bytes.
+        // the held unfinished line, and the new bytes: a pooled buffer's worth, or, behind a long
+        // held line, as much again as is held, so a long line costs reads in proportion to its size.
         var anchorStart = _anchor is null ? _lineStart : _anchorOffset - AnchorLength(_anchorOffset);
         var readFrom = Math.Min(_lineStart, anchorStart);
-        var wanted = (int)Math.Min(length - readFrom, (_scanned - readFrom) + (long)ReadChunkBytes);
-        EnsureCapacity(ref buffer, wanted);
-        var read = RandomAccess.Read(_handle, buffer.AsSpan(0, wanted), readFrom);
-        if (read <= 0)
+        var held = _scanned - readFrom;
+        var fresh = Math.Max(Math.Max(LineChunk.MaxPooledBytes - held, held), MinReadBytes);
+        var wanted = (int)Math.Min(length - readFrom, held + fresh);
+        var read = new LineChunk(Origin(), wanted, _time.GetUtcNow().UtcDateTime, wanted / 128);
+        var got = RandomAccess.Read(_handle, read.Buffer.AsSpan(0, wanted), readFrom);
+        if (got <= 0)
         {
+            read.Release();
             return 0;
         }
 
-        if (_anchor is not null && (readFrom + read < _anchorOffset || AnchorOf(buffer.AsSpan((int)(anchorStart - readFrom), AnchorLength(_anchorOffset))) != _anchor))
+        if (_anchor is not null && (readFrom + got < _anchorOffset || AnchorOf(read.Buffer.AsSpan((int)(anchorStart - readFrom), AnchorLength(_anchorOffset))) != _anchor))
         {
             // Rewritten under the read position: copytruncate and the file grew back past it.
+            read.Release();
             OnTruncated(length);
             return 1;
         }
 
         var skip = (int)(_lineStart - readFrom);
-        var data = buffer.AsSpan(skip, read - skip);
-        var consumed = SplitLines(data, output);
-        var newBytes = (int)(readFrom + read - _scanned);
-        _scanned = readFrom + read;
+        var consumed = SplitLines(read, skip, got - skip);
+        var newBytes = (int)(readFrom + got - _scanned);
+        _scanned = readFrom + got;
         _lineStart += consumed;
-        SetAnchor(buffer.AsSpan(0, read), readFrom);
-        LastActivityUtc = _time.GetUtcNow().UtcDateTime;
+        SetAnchor(read.Buffer.AsSpan(0, got), readFrom);
+        LastActivityUtc = read.ReadAtUtc;
+        if (read.Count == 0)
+        {
+            read.Release();
+        }
+        else
+        {
+            read.ValidateUtf8(skip, consumed);
+            chunk = read;
+        }
+
         return Math.Max(newBytes, 1);
     }
 
@@ -198,17 +230,20 @@ public sealed class FileTailer : IDisposable
     }
 
     /// <summary>
-    /// Ships the unfinished last line, if any: used once a rotated-away or deleted file has been idle
-    /// for rotate_wait, when no newline will come any more. A tailer closed for room ships what it
-    /// held when it was closed. Returns where the file's lines end now.
+    /// Ships the unfinished last line, if any, as <paramref name="chunk"/>: used once a rotated-away or
+    /// deleted file has been idle for rotate_wait, when no newline will come any more. A tailer closed
+    /// for room ships what it held when it was closed. Returns where the file's lines end now.
     /// </summary>
-    public long FlushHeldLine(List<LogLine> output, ref byte[] buffer)
+    public long FlushHeldLine(out LineChunk? chunk)
     {
+        chunk = null;
         if (!IsOpen)
         {
-            if (_heldWhileClosed is { Length: > 0 } held && _fileId is not null)
+            if (_heldWhileClosed is { Length: > 0 } saved && _fileId is not null)
             {
-                EmitHeld(held, output);
+                chunk = new LineChunk(Origin(), saved.Length, _time.GetUtcNow().UtcDateTime);
+                saved.CopyTo(chunk.Buffer, 0);
+                EmitHeld(chunk, saved.Length);
             }
 
             _heldWhileClosed = null;
@@ -222,11 +257,16 @@ public sealed class FileTailer : IDisposable
         }
 
         var size = (int)Math.Min(length - _lineStart, _maxLineBytes);
-        EnsureCapacity(ref buffer, size);
-        var read = RandomAccess.Read(_handle, buffer.AsSpan(0, size), _lineStart);
+        var held = new LineChunk(Origin(), size, _time.GetUtcNow().UtcDateTime);
+        var read = RandomAccess.Read(_handle, held.Buffer.AsSpan(0, size), _lineStart);
         if (read > 0)
         {
-            EmitHeld(buffer.AsSpan(0, read), output);
+            EmitHeld(held, read);
+            chunk = held;
+        }
+        else
+        {
+            held.Release();
         }
 
         return _lineStart;
@@ -478,31 +518,37 @@ public sealed class FileTailer : IDisposable
         });
     }
 
-    private void EmitHeld(ReadOnlySpan<byte> text, List<LogLine> output)
+    /// <summary>The held bytes, at the chunk's start, become the file's last line (or its pieces).</summary>
+    private void EmitHeld(LineChunk chunk, int size)
     {
-        var end = _lineStart + text.Length;
+        var end = _lineStart + size;
+        var text = chunk.Buffer.AsSpan(0, size);
         if (text[^1] == (byte)'\r')
         {
             text = text[..^1];
         }
 
-        var now = _time.GetUtcNow().UtcDateTime;
         if (LineText.FitsWhole(text, _maxLineBytes))
         {
-            output.Add(NewLine(text, _lineStart, end, now));
+            Add(chunk, 0, text.Length, _lineStart, end);
         }
         else
         {
-            EmitPieces(text, 0, end, now, output);
+            EmitPieces(chunk, 0, text.Length, 0, end);
         }
 
         _lineStart = end;
         _scanned = Math.Max(_scanned, _lineStart);
+        chunk.ValidateUtf8(0, size);
     }
 
-    private int SplitLines(ReadOnlySpan<byte> data, List<LogLine> output)
+    /// <summary>
+    /// Finds the complete lines in the chunk's buffer from <paramref name="start"/> (the file offset
+    /// <c>_lineStart</c>) for <paramref name="length"/> bytes; returns the bytes they cover.
+    /// </summary>
+    private int SplitLines(LineChunk chunk, int start, int length)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
+        var data = chunk.Buffer.AsSpan(start, length);
         var position = 0;
         while (true)
         {
@@ -514,14 +560,13 @@ public sealed class FileTailer : IDisposable
 
             var end = position + newline;
             var textEnd = end > position && data[end - 1] == (byte)'\r' ? end - 1 : end;
-            var text = data[position..textEnd];
-            if (LineText.FitsWhole(text, _maxLineBytes))
+            if (LineText.FitsWhole(data[position..textEnd], _maxLineBytes))
             {
-                output.Add(NewLine(text, _lineStart + position, _lineStart + end + 1, now));
+                Add(chunk, start + position, textEnd - position, _lineStart + position, _lineStart + end + 1);
             }
             else
             {
-                EmitPieces(text, position, _lineStart + end + 1, now, output);
+                EmitPieces(chunk, start + position, textEnd - position, position, _lineStart + end + 1);
             }
 
             position = end + 1;
@@ -530,7 +575,7 @@ public sealed class FileTailer : IDisposable
         // An unfinished line longer than the limit is not held whole: its full pieces go now.
         if (data.Length - position >= _maxLineBytes)
         {
-            position += EmitPieces(data[position..], position, -1, now, output);
+            position += EmitPieces(chunk, start + position, data.Length - position, position, -1);
         }
 
         return position;
@@ -541,9 +586,12 @@ public sealed class FileTailer : IDisposable
     /// replaced, encodes to at most max_line_bytes; each piece is a line of its own. With
     /// <paramref name="lineNext"/> (a complete line) every byte goes and the last piece also covers the
     /// terminator; without it (-1) only full pieces go and the rest waits for more bytes.
+    /// <paramref name="startInBuffer"/> is where the text is in the chunk, <paramref name="startInRead"/>
+    /// where it is after <c>_lineStart</c>.
     /// </summary>
-    private int EmitPieces(ReadOnlySpan<byte> text, int startInBuffer, long lineNext, DateTime now, List<LogLine> output)
+    private int EmitPieces(LineChunk chunk, int startInBuffer, int length, int startInRead, long lineNext)
     {
+        var text = chunk.Buffer.AsSpan(startInBuffer, length);
         var done = 0;
         var keep = lineNext < 0 ? _maxLineBytes - 1 : 0;
         while (text.Length - done > keep)
@@ -555,9 +603,9 @@ public sealed class FileTailer : IDisposable
                 break;
             }
 
-            var pieceStart = _lineStart + startInBuffer + done;
+            var pieceStart = _lineStart + startInRead + done;
             var next = lineNext >= 0 && done + size == text.Length ? lineNext : pieceStart + size;
-            output.Add(NewLine(text.Slice(done, size), pieceStart, next, now));
+            Add(chunk, startInBuffer + done, size, pieceStart, next);
             CollectionLog.LineSplit(_logger, Path, pieceStart, size);
             done += size;
         }
@@ -565,9 +613,18 @@ public sealed class FileTailer : IDisposable
         return done;
     }
 
-    private LogLine NewLine(ReadOnlySpan<byte> text, long offset, long next, DateTime now)
+    private static void Add(LineChunk chunk, int start, int length, long offset, long next) =>
+        chunk.Add(new LineEntry { Start = start, Length = length, Offset = offset, NextOffset = next });
+
+    /// <summary>The fields every line of the file shares, made again when its path or file_id changes.</summary>
+    private LineOrigin Origin()
     {
-        return new LogLine(_label, Encoding.UTF8.GetString(text), now, Path, _fileId!, offset, next);
+        if (_origin is null || !ReferenceEquals(_origin.FileId, _fileId))
+        {
+            _origin = new LineOrigin(_label, _path, _fileId!);
+        }
+
+        return _origin;
     }
 
     private long SafeLength()
@@ -584,15 +641,6 @@ public sealed class FileTailer : IDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             return _scanned;
-        }
-    }
-
-    private static void EnsureCapacity(ref byte[] buffer, int size)
-    {
-        if (buffer.Length < size)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = ArrayPool<byte>.Shared.Rent(size);
         }
     }
 

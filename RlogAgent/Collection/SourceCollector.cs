@@ -1,4 +1,4 @@
-using System.Buffers;
+using RlogAgent.Metrics;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
@@ -8,20 +8,23 @@ namespace RlogAgent.Collection;
 /// <summary>
 /// Reads every file one source names, in one loop (no thread per file): finds files by pattern,
 /// follows them through rotation, truncation and deletion, and hands complete lines to the pipeline.
-/// Wakes on change notifications, and polls every <c>poll_interval</c> where those fail. A failure
+/// Event-driven at rest: while change notifications cover its files, a source reads when one changes
+/// and lists its files when a name changes, with a full pass every <see cref="FullScanInterval"/> as a
+/// safety net; it polls every <c>poll_interval</c> only where notifications fail (no watcher, or files
+/// that are links into folders the watcher does not see, as Kubernetes lays them out). A failure
 /// on one file (vanished, closed, unreadable, an I/O error) costs that file only: it is logged once
 /// and the file is taken up again from its checkpoint at the next scan; a folder that cannot be
 /// listed is skipped with one warning. What escapes the loop ends it, and the supervisor restarts it.
 /// </summary>
 public sealed class SourceCollector : ISourceReader
 {
-    /// <summary>Longest time between listings of a source's files while change notifications work.</summary>
-    public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(1);
+    /// <summary>Longest time between listings (and reads) of a source's files while change notifications cover them.</summary>
+    public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
 
     private readonly SourceOptions _source;
     private readonly AgentOptions _options;
     private readonly CheckpointStore _checkpoints;
-    private readonly ILineWriter _writer;
+    private readonly IChunkWriter _writer;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SourcePattern _pattern;
@@ -34,9 +37,9 @@ public sealed class SourceCollector : ISourceReader
     private FileSystemWatcher? _watcher;
     private bool _wroteSinceCaughtUp;
     private int _namesChanged;
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
+    private bool _waitingForHandle;
 
-    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, ILineWriter writer, OpenFileLimit openFiles, FileClaims claims, AgentCounters counters, ILogger logger, TimeProvider time)
+    public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, IChunkWriter writer, OpenFileLimit openFiles, FileClaims claims, AgentCounters counters, ILogger logger, TimeProvider time)
     {
         _claims = claims;
         _counters = counters;
@@ -57,6 +60,8 @@ public sealed class SourceCollector : ISourceReader
     {
         try
         {
+            // Watch first, then list: a file written between the two is still noticed.
+            EnsureWatcher();
             var firstScan = !_checkpoints.IsSourceInitialized(SourceKey);
             Scan(startAtEnd: firstScan && _options.ReadFrom == ReadFrom.End && !_checkpoints.Recovered);
             if (firstScan)
@@ -68,11 +73,10 @@ public sealed class SourceCollector : ISourceReader
             ResumeRotatedFiles();
             var poll = TimeSpan.FromSeconds(_options.PollInterval);
             var lastScan = _time.GetTimestamp();
-            var lines = new List<LogLine>(1024);
             while (!cancellationToken.IsCancellationRequested)
             {
-                var progress = await ReadAllAsync(lines, cancellationToken).ConfigureAwait(false);
-                await ReleaseIdleAsync(lines, cancellationToken).ConfigureAwait(false);
+                var progress = await ReadAllAsync(cancellationToken).ConfigureAwait(false);
+                await ReleaseIdleAsync(cancellationToken).ConfigureAwait(false);
                 if (!progress)
                 {
                     if (_wroteSinceCaughtUp)
@@ -83,13 +87,13 @@ public sealed class SourceCollector : ISourceReader
                     }
 
                     EnsureWatcher();
-                    await WaitForChangeAsync(poll, cancellationToken).ConfigureAwait(false);
+                    await WaitForChangeAsync(NextWait(poll), cancellationToken).ConfigureAwait(false);
                 }
 
                 // Names are listed again when the watcher saw one change, and otherwise every poll
                 // interval; with a live watcher, at least every FullScanInterval, in case its
                 // notifications do not cover everything (NFS, overlay file systems).
-                var scanEvery = _watcher is null ? poll : (poll > FullScanInterval ? poll : FullScanInterval);
+                var scanEvery = _watcher is null || NeedsPolledScans ? poll : (poll > FullScanInterval ? poll : FullScanInterval);
                 if (Interlocked.Exchange(ref _namesChanged, 0) == 1 || _time.GetElapsedTime(lastScan) >= scanEvery)
                 {
                     Scan(startAtEnd: false);
@@ -120,34 +124,31 @@ public sealed class SourceCollector : ISourceReader
 
         _tailers.Clear();
         _wake.Dispose();
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
     }
 
-    private async Task<bool> ReadAllAsync(List<LogLine> lines, CancellationToken cancellationToken)
+    private async Task<bool> ReadAllAsync(CancellationToken cancellationToken)
     {
         var progress = false;
         List<(FileTailer, Exception)>? failed = null;
         foreach (var tailer in _tailers.Values)
         {
             int consumed;
+            LineChunk? chunk;
             try
             {
-                consumed = tailer.ReadLines(lines, ref _buffer);
+                consumed = tailer.Read(out chunk);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // It is read again from its checkpoint: what this read took must not go on too.
-                lines.Clear();
+                // It is read again from its checkpoint.
                 (failed ??= []).Add((tailer, e));
                 continue;
             }
 
             _counters.FileLag[tailer.Path] = tailer.Lag;
-            if (lines.Count > 0)
+            if (chunk is not null)
             {
-                await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
-                lines.Clear();
+                await _writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                 _wroteSinceCaughtUp = true;
             }
 
@@ -163,9 +164,10 @@ public sealed class SourceCollector : ISourceReader
     }
 
     /// <summary>Closes files that no path leads to any more once they are read out and idle for rotate_wait.</summary>
-    private async Task ReleaseIdleAsync(List<LogLine> lines, CancellationToken cancellationToken)
+    private async Task ReleaseIdleAsync(CancellationToken cancellationToken)
     {
         List<(FileTailer Tailer, long End)>? released = null;
+        List<LineChunk>? last = null;
         List<(FileTailer, Exception)>? failed = null;
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var tailer in _tailers.Values)
@@ -188,7 +190,12 @@ public sealed class SourceCollector : ISourceReader
                     CollectionLog.GoneWhileClosed(_logger, tailer.Path, tailer.LastSeenSize - tailer.Scanned, tailer.Scanned);
                 }
 
-                var end = tailer.FlushHeldLine(lines, ref _buffer);
+                var end = tailer.FlushHeldLine(out var chunk);
+                if (chunk is not null)
+                {
+                    (last ??= []).Add(chunk);
+                }
+
                 (released ??= []).Add((tailer, end));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -197,10 +204,9 @@ public sealed class SourceCollector : ISourceReader
             }
         }
 
-        if (lines.Count > 0)
+        foreach (var chunk in last ?? [])
         {
-            await _writer.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
-            lines.Clear();
+            await _writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (tailer, end) in released ?? [])
@@ -244,6 +250,7 @@ public sealed class SourceCollector : ISourceReader
     {
         // One path per file: a link and its target (or two links) are one file, kept at the path
         // it already has, so its source does not flip between scans.
+        _waitingForHandle = false;
         var found = new Dictionary<FileIdentity, (string Path, long Size)>();
         foreach (var path in _pattern.Match(ReportFolder).Order(StringComparer.Ordinal))
         {
@@ -384,6 +391,7 @@ public sealed class SourceCollector : ISourceReader
             }
 
             tailer.Detached = detached;
+            tailer.ChangesUnseen = IsLinkedOutsideWatch(path);
             seen.Add(tailer.Identity);
             if (_reportedProblems.Remove(path))
             {
@@ -423,6 +431,7 @@ public sealed class SourceCollector : ISourceReader
         }
 
         Report(path, $"max_open_files ({_openFiles.Max}) reached; waiting for a file to be released");
+        _waitingForHandle = true;
         return false;
     }
 
@@ -571,6 +580,65 @@ public sealed class SourceCollector : ISourceReader
         catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
             // Out of inotify watches, or a file system without notifications: polling covers it.
+        }
+    }
+
+    /// <summary>
+    /// Under max_open_files a listing is what notices a closed file grew, and what opens a file
+    /// waiting for a handle: then the files are listed every poll interval.
+    /// </summary>
+    private bool NeedsPolledScans => _waitingForHandle || _tailers.Values.Any(t => !t.IsOpen);
+
+    /// <summary>
+    /// How long the loop may sleep: until a change is notified, the next full pass or a detached
+    /// file's rotate_wait, when notifications cover every file; <paramref name="poll"/> otherwise.
+    /// </summary>
+    private TimeSpan NextWait(TimeSpan poll)
+    {
+        if (_watcher is null || NeedsPolledScans || _tailers.Values.Any(t => t.ChangesUnseen))
+        {
+            return poll;
+        }
+
+        var wait = FullScanInterval;
+        var now = _time.GetUtcNow().UtcDateTime;
+        var rotateWait = TimeSpan.FromSeconds(_options.RotateWait);
+        foreach (var tailer in _tailers.Values)
+        {
+            if (tailer.Detached)
+            {
+                var due = tailer.LastActivityUtc + rotateWait - now;
+                wait = due < poll ? poll : (due < wait ? due : wait);
+            }
+        }
+
+        return wait;
+    }
+
+    /// <summary>
+    /// True when writes to the file at <paramref name="path"/> are not notified through the watched
+    /// folder: the path is a link to a file outside it (Kubernetes' /var/log/containers links).
+    /// </summary>
+    private bool IsLinkedOutsideWatch(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is null)
+            {
+                return false;
+            }
+
+            var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            var folder = target is null ? null : Path.GetDirectoryName(target);
+            return folder is null
+                || (_pattern.IncludesSubdirectories
+                    ? !(folder + Path.DirectorySeparatorChar).StartsWith(_pattern.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                    : folder != Path.GetDirectoryName(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 

@@ -1,3 +1,4 @@
+using RlogAgent.Metrics;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;

@@ -121,6 +121,7 @@ public sealed class AgentRunner
             tokens,
             receipt => pipeline!.OnConfirmed(receipt),
             Counters,
+            o.BatchSize,
             o.MaxUnconfirmedBatches,
             TimeSpan.FromSeconds(o.CommitInterval),
             o.Compression == "gzip",
@@ -241,14 +242,25 @@ public sealed class AgentRunner
 
     private async Task FlushCheckpointsAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(CheckpointFlushInterval, _time);
+        // Wakes on a change (then waits out the flush interval, so bursts are written once) or when
+        // the hourly prune is due; an idle agent sleeps.
         var lastPrune = _time.GetTimestamp();
+        Task? changed = null;
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                if (_time.GetElapsedTime(lastPrune) >= CheckpointPruneInterval)
+                var pruneDue = CheckpointPruneInterval - _time.GetElapsedTime(lastPrune);
+                changed ??= _checkpoints!.WaitForChangeAsync(cancellationToken);
+                if (pruneDue > TimeSpan.Zero && await Task.WhenAny(changed, Task.Delay(pruneDue, _time, cancellationToken)).ConfigureAwait(false) == changed)
                 {
+                    await changed.ConfigureAwait(false);
+                    changed = null;
+                    await Task.Delay(CheckpointFlushInterval, _time, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
                     lastPrune = _time.GetTimestamp();
                     var pruned = _checkpoints!.Prune();
                     if (pruned > 0)

@@ -1,3 +1,4 @@
+using RlogAgent.Metrics;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Collection;
 using RlogAgent.Pipeline;

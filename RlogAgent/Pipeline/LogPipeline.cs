@@ -1,98 +1,108 @@
 using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
-using RlogAgent.Collection;
+using RlogAgent.Metrics;
 
 namespace RlogAgent.Pipeline;
 
 /// <summary>
-/// The agent's one-way flow, as the design fixes it: collectors → a bounded <see cref="BufferBlock{T}"/>
-/// → a <see cref="BatchBlock{T}"/> of batch_size, triggered every flush_interval → an
-/// <see cref="ActionBlock{T}"/> that writes each batch to the long-lived Send call. Memory is bounded
-/// by <see cref="ByteBudget"/> from read until the server confirms.
+/// The agent's one-way flow, as the design fixes it: readers → a bounded <see cref="BufferBlock{T}"/>
+/// → a <see cref="BatchBlock{T}"/>, closed by size or by the flush timer → an <see cref="ActionBlock{T}"/>
+/// that writes to the long-lived Send call. What moves is a <see cref="LineChunk"/> (hundreds of lines
+/// as slices of one pooled buffer), so the blocks' per-message cost is paid per chunk, not per line;
+/// the sender cuts the chunks' lines into batches of <c>batch_size</c> lines. Memory is bounded by
+/// <see cref="ByteBudget"/>: a chunk is charged when it enters and refunded when the last batch that
+/// carries its lines is confirmed (the chunk settles that itself, so the sender never calls back).
 /// </summary>
-public sealed class LogPipeline : ILineWriter, IAsyncDisposable
+public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
 {
-    /// <summary>Bytes a line is charged beyond its text: the LogLine, its strings' headers, its protobuf copy.</summary>
-    public const int LineOverheadBytes = 160;
+    /// <summary>Lines a chunk holds in the common case (a pooled buffer of ~120-byte lines): sizes the batch block.</summary>
+    public const int LinesPerChunkEstimate = 512;
 
-    /// <summary>Least capacity of the buffer block, in lines.</summary>
-    public const int MinBufferedLines = 4096;
+    /// <summary>Chunks the buffer block holds before readers wait.</summary>
+    public const int BufferedChunks = 16;
 
-    private readonly BufferBlock<LogLine> _buffer;
-    private readonly BatchBlock<LogLine> _batcher;
-    private readonly ActionBlock<LogLine[]> _writer;
+    /// <summary>Longest the caught-up flush waits for the buffer block to hand its chunks on.</summary>
+    public static readonly TimeSpan HandOffWait = TimeSpan.FromMilliseconds(20);
+
+    private readonly BufferBlock<LineChunk> _buffer;
+    private readonly BatchBlock<LineChunk> _batcher;
+    private readonly ActionBlock<LineChunk[]> _writer;
     private readonly ByteBudget _budget;
     private readonly ICheckpointSink _checkpoints;
     private readonly ITimer _flushTimer;
+    private readonly TimeSpan _flushInterval;
     private readonly AgentCounters _counters;
+    private readonly Action<LineChunk> _refund;
+    private int _flushArmed;
 
-    public LogPipeline(int batchSize, TimeSpan flushInterval, long maxBufferBytes, Func<LogLine[], CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
+    public LogPipeline(int batchSize, TimeSpan flushInterval, long maxBufferBytes, Func<LineChunk[], CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
     {
         _budget = new ByteBudget(maxBufferBytes);
         _checkpoints = checkpoints;
         _counters = counters;
-        // Bytes are bounded by the budget; the count bound is only a backstop, sized so a reader's
-        // chunk of lines posts without waiting (a waiting SendAsync costs a task per line).
-        _buffer = new BufferBlock<LogLine>(new DataflowBlockOptions { BoundedCapacity = Math.Max(batchSize * 4, MinBufferedLines) });
-        _batcher = new BatchBlock<LogLine>(batchSize, new GroupingDataflowBlockOptions { BoundedCapacity = batchSize });
-        _writer = new ActionBlock<LogLine[]>(
-            batch => send(batch, abort),
+        _flushInterval = flushInterval;
+        _refund = chunk => _budget.Release(chunk.Charged);
+        var chunksPerBatch = Math.Max(1, (batchSize + LinesPerChunkEstimate - 1) / LinesPerChunkEstimate);
+        _buffer = new BufferBlock<LineChunk>(new DataflowBlockOptions { BoundedCapacity = BufferedChunks });
+        _batcher = new BatchBlock<LineChunk>(chunksPerBatch, new GroupingDataflowBlockOptions { BoundedCapacity = chunksPerBatch });
+        _writer = new ActionBlock<LineChunk[]>(
+            chunks => send(chunks, abort),
             new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, SingleProducerConstrained = true });
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         _buffer.LinkTo(_batcher, link);
         _batcher.LinkTo(_writer, link);
-        _flushTimer = time.CreateTimer(_ => _batcher.TriggerBatch(), null, flushInterval, flushInterval);
+
+        // One shot, armed by the first chunk after a flush: an idle agent has no timer firing.
+        _flushTimer = time.CreateTimer(_ => OnFlushDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Completes when the last batch has been written (or the writer failed).</summary>
     public Task Completion => _writer.Completion;
 
-    public static long CostOf(in LogLine line) => ((long)line.Text.Length * sizeof(char)) + LineOverheadBytes;
+    /// <summary>Bytes of chunks held now, from admission to confirmation.</summary>
+    public long BufferedBytes => _budget.Used;
 
-    public async ValueTask WriteAsync(List<LogLine> lines, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(LineChunk chunk, CancellationToken cancellationToken)
     {
-        long cost = 0;
-        long bytes = 0;
-        foreach (var line in lines)
+        var cost = chunk.Cost;
+        try
         {
-            cost += CostOf(line);
-            bytes += line.NextOffset - line.Offset;
-        }
-
-        // One charge for the reader's whole chunk: a lock per line showed in the profile.
-        if (!_budget.TryAcquire(cost))
-        {
-            // Full: send what is batched now, so confirmations can free the budget sooner.
-            _batcher.TriggerBatch();
-            await _budget.AcquireAsync(cost, cancellationToken).ConfigureAwait(false);
-        }
-
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = lines[i];
-            if (!_buffer.Post(line) && !await _buffer.SendAsync(line, cancellationToken).ConfigureAwait(false))
+            if (!_budget.TryAcquire(cost))
             {
-                for (var j = i; j < lines.Count; j++)
-                {
-                    _budget.Release(CostOf(lines[j]));
-                }
-
-                throw new OperationCanceledException("the pipeline is complete", cancellationToken);
+                // Full: send what is batched now, so confirmations can free the budget sooner.
+                _batcher.TriggerBatch();
+                await _budget.AcquireAsync(cost, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch
+        {
+            chunk.Release();
+            throw;
+        }
 
-        _counters.AddRead(lines.Count);
+        chunk.Charged = cost;
+        chunk.OnReleased(_refund);
+        var lines = chunk.Count;
+        var bytes = chunk.FileBytes;
+        if (!_buffer.Post(chunk) && !await _buffer.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+        {
+            chunk.Release();
+            throw new OperationCanceledException("the pipeline is complete", cancellationToken);
+        }
+
+        _counters.AddRead(lines);
         _counters.AddBytesRead(bytes);
+        if (Interlocked.Exchange(ref _flushArmed, 1) == 0)
+        {
+            _flushTimer.Change(_flushInterval, Timeout.InfiniteTimeSpan);
+        }
     }
-
-    /// <summary>Longest the caught-up flush waits for the buffer block to hand its lines on.</summary>
-    public static readonly TimeSpan HandOffWait = TimeSpan.FromMilliseconds(20);
 
     /// <summary>The readers have nothing more for now: send the partial batch instead of waiting for flush_interval.</summary>
     public async ValueTask OnCaughtUpAsync(CancellationToken cancellationToken)
     {
-        // The BufferBlock offers lines to the BatchBlock on a task of its own: a trigger before
-        // they arrive finds the batch empty and the lines wait for the timer. Let them arrive.
+        // The BufferBlock offers chunks to the BatchBlock on a task of its own: a trigger before
+        // they arrive finds the batch empty and the chunks wait for the timer. Let them arrive.
         var started = Stopwatch.GetTimestamp();
         while (_buffer.Count > 0 && Stopwatch.GetElapsedTime(started) < HandOffWait)
         {
@@ -103,7 +113,7 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
         _batcher.TriggerBatch();
     }
 
-    /// <summary>Called by the sender once the server confirmed a batch: frees memory, moves checkpoints.</summary>
+    /// <summary>Called by the sender once the server confirmed a batch: moves checkpoints.</summary>
     public void OnConfirmed(BatchReceipt receipt)
     {
         foreach (var (fileId, nextOffset) in receipt.Files)
@@ -111,11 +121,10 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
             _checkpoints.Confirm(fileId, nextOffset);
         }
 
-        _budget.Release(receipt.BudgetBytes);
         _counters.AddBytesConfirmed(receipt.FileBytes);
     }
 
-    /// <summary>Stops taking lines, sends the partial batch, and completes once the writer has written it.</summary>
+    /// <summary>Stops taking chunks, sends the partial batch, and completes once the writer has written it.</summary>
     public Task CompleteAsync()
     {
         _buffer.Complete();
@@ -126,5 +135,16 @@ public sealed class LogPipeline : ILineWriter, IAsyncDisposable
     {
         await _flushTimer.DisposeAsync().ConfigureAwait(false);
         _buffer.Complete();
+    }
+
+    private void OnFlushDue()
+    {
+        Volatile.Write(ref _flushArmed, 0);
+        _batcher.TriggerBatch();
+        if (_buffer.Count > 0 && Interlocked.Exchange(ref _flushArmed, 1) == 0)
+        {
+            // Chunks still on their way to the batch block: they get their own turn.
+            _flushTimer.Change(_flushInterval, Timeout.InfiniteTimeSpan);
+        }
     }
 }

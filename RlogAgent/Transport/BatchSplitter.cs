@@ -15,7 +15,7 @@ namespace RlogAgent.Transport;
 public static class BatchSplitter
 {
     /// <summary>The batch's id and lines, as the server receives them.</summary>
-    public static LogBatch Parse(EncodedBatch batch) => LogBatch.Parser.ParseFrom(batch.Body);
+    public static LogBatch Parse(EncodedBatch batch) => LogBatch.Parser.ParseFrom(LogBatchEncoder.ToMessageBytes(batch));
 
     /// <summary>The two halves of <paramref name="batch"/> (which has at least two lines); the first gets the odd line when there is one.</summary>
     public static (LogBatch First, LogBatch Second) Halve(LogBatch batch)
@@ -38,5 +38,5 @@ public static class BatchSplitter
     /// parent's receipt moves the checkpoints once every part is settled.
     /// </summary>
     public static EncodedBatch Encode(LogBatch part) =>
-        new(part.BatchId, part.ToByteArray(), new BatchReceipt(part.Logs.Count, 0, 0, []));
+        new(part.BatchId, part.ToByteArray(), new BatchReceipt(part.Logs.Count, 0, []));
 }

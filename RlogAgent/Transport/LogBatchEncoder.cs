@@ -1,17 +1,17 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 using Grpc.Core;
-using RlogAgent.Collection;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Transport;
 
 /// <summary>
-/// Encodes lines straight into the wire form of <c>rlog.v1.LogBatch</c>, without building a
-/// <c>Log</c> and a <c>Timestamp</c> object per line or measuring each message twice as the
-/// generated serializer does: the per-file strings (label, source, file_id) are encoded once while
-/// they repeat, each line's text once. Fields are written in field-number order and default values
+/// Writes <c>rlog.v1.LogBatch</c> wire bytes straight from the UTF-8 bytes the readers read: no
+/// string, no <c>Log</c> or <c>Timestamp</c> object per line. The per-file fields (label, source,
+/// file_id, attributes) are encoded once per file and copied; a line's text is copied as it is when
+/// it is valid UTF-8 (checked once per chunk, vectorised), and repaired (each invalid sequence
+/// becomes U+FFFD) only when it is not. Fields are written in field-number order and default values
 /// are left out, as protobuf's own encoders do, so the bytes are what the generated code would send.
 /// </summary>
 public static class LogBatchEncoder
@@ -26,16 +26,29 @@ public static class LogBatchEncoder
     private const byte SourceTag = (4 << 3) | 2;
     private const byte FileIdTag = (5 << 3) | 2;
     private const byte OffsetTag = 6 << 3;
+    private const byte AttributesTag = (7 << 3) | 2;
+    private const byte MapKeyTag = (1 << 3) | 2;
+    private const byte MapValueTag = (2 << 3) | 2;
     private const byte SecondsTag = 1 << 3;
     private const byte NanosTag = 2 << 3;
+    private const int MaxTimestampBytes = 1 + 10 + 1 + 5;
+    private const int MaxSendAtBytes = 2 + 24;
 
     /// <summary>
     /// Largest encoded <c>Log</c> the agent puts on the wire: a batch carrying only it stays under the
     /// contract's 4 MiB message limit with room for its batch_id (a split part's longer one too) and
-    /// send_at. A longer line (a long piece of invalid UTF-8, each bad byte three bytes as U+FFFD) is
-    /// left out of the batch and set aside: resending it could only be refused again, forever.
+    /// send_at. The reader keeps line text well under it; a line over it all the same (huge label,
+    /// path or attributes) is left out of the batch and set aside: re-sending it could only be
+    /// refused again, forever.
     /// </summary>
     public const int MaxLogBytes = GrpcChannelFactory.MaxMessageBytes - 256;
+
+    /// <summary>The OpenTelemetry name of the attribute that says which stream a record came from.</summary>
+    public const string StreamAttribute = "log.iostream";
+
+    private static readonly byte[] StdoutAttribute = Attribute(StreamAttribute, "stdout");
+    private static readonly byte[] StderrAttribute = Attribute(StreamAttribute, "stderr");
+    private static readonly byte[] Replacement = [0xEF, 0xBF, 0xBD];
 
     /// <summary>The client-streaming Send method with this encoding for requests.</summary>
     public static readonly Method<EncodedBatch, Google.Protobuf.WellKnownTypes.Empty> SendMethod = new(
@@ -47,109 +60,52 @@ public static class LogBatchEncoder
             (_, context) => context.Complete([]),
             context => Google.Protobuf.WellKnownTypes.Empty.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
 
-    /// <summary>Cuts <paramref name="lines"/> into batches of at most <paramref name="maxBytes"/> encoded bytes each.</summary>
-    public static List<EncodedBatch> Encode(LogLine[] lines, int maxBytes)
+    /// <summary>
+    /// Cuts the chunks' lines, in order, into batches of at most <paramref name="maxLines"/> lines and
+    /// about <paramref name="maxBytes"/> encoded bytes (a single line over that still gets a batch of
+    /// its own; the reader keeps every line under the message limit). Each batch holds a reference on
+    /// the chunks it carries; the caller still holds its own.
+    /// </summary>
+    public static List<EncodedBatch> Encode(IReadOnlyList<LineChunk> chunks, int maxLines, int maxBytes)
     {
         var batches = new List<EncodedBatch>(1);
-        var sizes = new int[lines.Length];
-        var fields = new FileFields();
-        var start = 0;
-        var total = 0;
-        for (var i = 0; i < lines.Length; i++)
+        var builder = new BatchBuilder();
+        foreach (var chunk in chunks)
         {
-            fields.Update(lines[i]);
-            var log = LogSize(lines[i], ref fields, out var textBytes);
-            sizes[i] = textBytes;
-            var entry = 1 + VarintSize((uint)log) + log;
-            if (entry > MaxLogBytes)
+            var origin = OriginFields.Of(chunk.Origin);
+            var time = new TimeField(chunk.ReadAtUtc);
+            for (var i = 0; i < chunk.Count; i++)
             {
-                // Stays in the batch's receipt (its checkpoint moves with the batch), not in its body.
-                sizes[i] = Oversized;
-                continue;
-            }
+                var entry = EntrySize(chunk, i, origin, ref time);
+                if (entry > MaxLogBytes)
+                {
+                    // Stays in the batch's receipt (its checkpoint moves with the batch), not in its body.
+                    builder.AddOversized(chunk, i);
+                    continue;
+                }
 
-            if (i > start && total + entry > maxBytes)
-            {
-                batches.Add(Build(lines, start, i, sizes, total));
-                start = i;
-                total = 0;
-            }
+                if (builder.Lines > 0 && (builder.Lines >= maxLines || builder.Bytes + entry > maxBytes))
+                {
+                    batches.Add(builder.Build());
+                }
 
-            total += entry;
+                builder.Add(chunk, i, entry);
+            }
         }
 
-        if (lines.Length > start)
+        if (builder.Lines > 0 || builder.HasOversized)
         {
-            batches.Add(Build(lines, start, lines.Length, sizes, total));
+            batches.Add(builder.Build());
         }
 
         return batches;
     }
 
-    /// <summary>Marks a line in the sizes array as left out of the body.</summary>
-    private const int Oversized = -1;
-
-    private static EncodedBatch Build(LogLine[] lines, int start, int end, int[] textSizes, int logsBytes)
+    /// <summary>Bytes one line takes in the batch: the <c>logs</c> tag, the length and the <c>Log</c>.</summary>
+    public static int EntrySize(LineChunk chunk, int index)
     {
-        List<LogLine>? oversized = null;
-        var id = Guid.CreateVersion7().ToString();
-        var body = new byte[1 + 1 + id.Length + logsBytes];
-        var span = body.AsSpan();
-        var at = 0;
-        span[at++] = BatchIdTag;
-        span[at++] = (byte)id.Length;
-        at += Encoding.ASCII.GetBytes(id, span[at..]);
-
-        var fields = new FileFields();
-        var files = new List<(string, long)>();
-        long budget = 0;
-        long fileBytes = 0;
-        for (var i = start; i < end; i++)
-        {
-            ref readonly var line = ref lines[i];
-            if (fields.Update(line) && i > start)
-            {
-                files.Add((lines[i - 1].FileId, lines[i - 1].NextOffset));
-            }
-
-            budget += LogPipeline.CostOf(line);
-            fileBytes += line.NextOffset - line.Offset;
-            if (textSizes[i] == Oversized)
-            {
-                (oversized ??= []).Add(line);
-                continue;
-            }
-
-            span[at++] = LogsTag;
-            at += WriteVarint(span[at..], (uint)LogSize(line, ref fields, textSizes[i]));
-            at += WriteString(span[at..], LabelTag, fields.LabelBytes);
-            if (textSizes[i] > 0)
-            {
-                span[at++] = LineTag;
-                at += WriteVarint(span[at..], (uint)textSizes[i]);
-                at += Encoding.UTF8.GetBytes(line.Text, span[at..]);
-            }
-
-            span[at++] = TimestampTag;
-            span[at++] = (byte)fields.TimestampBytes.Length;
-            fields.TimestampBytes.CopyTo(span[at..]);
-            at += fields.TimestampBytes.Length;
-            at += WriteString(span[at..], SourceTag, fields.SourceBytes);
-            at += WriteString(span[at..], FileIdTag, fields.FileIdBytes);
-            if (line.Offset != 0)
-            {
-                span[at++] = OffsetTag;
-                at += WriteVarint(span[at..], (ulong)line.Offset);
-            }
-        }
-
-        files.Add((lines[end - 1].FileId, lines[end - 1].NextOffset));
-        if (at != body.Length)
-        {
-            throw new InvalidOperationException($"encoded {at} bytes, expected {body.Length}");
-        }
-
-        return new EncodedBatch(id, body, new BatchReceipt(end - start, budget, fileBytes, files)) { Oversized = oversized ?? [] };
+        var time = new TimeField(chunk.ReadAtUtc);
+        return EntrySize(chunk, index, OriginFields.Of(chunk.Origin), ref time);
     }
 
     /// <summary>The whole LogBatch message as it goes on the wire: the body, then send_at.</summary>
@@ -157,42 +113,96 @@ public static class LogBatchEncoder
     {
         Span<byte> tail = stackalloc byte[MaxSendAtBytes];
         var tailLength = WriteSendAt(batch.SendAt, tail);
-        var bytes = new byte[batch.Body.Length + tailLength];
-        batch.Body.CopyTo(bytes, 0);
-        tail[..tailLength].CopyTo(bytes.AsSpan(batch.Body.Length));
+        var writer = new ArrayBufferWriter<byte>(batch.BodyLength + tailLength);
+        EncodedBatch.WriteTo(batch, writer, tail[..tailLength]);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Bytes the batch_id field takes.</summary>
+    public static int BatchIdFieldLength(string batchId) => 1 + VarintSize((uint)batchId.Length) + batchId.Length;
+
+    /// <summary>Writes the batch_id field; returns the bytes written.</summary>
+    public static int WriteBatchId(Span<byte> span, string batchId)
+    {
+        span[0] = BatchIdTag;
+        var at = 1 + WriteVarint(span[1..], (uint)batchId.Length);
+        return at + Encoding.ASCII.GetBytes(batchId, span[at..]);
+    }
+
+    /// <summary>Writes the <c>logs</c> fields of a segment's lines; returns the bytes written.</summary>
+    public static int WriteLogs(Span<byte> span, LineSegment segment)
+    {
+        var chunk = segment.Chunk;
+        var origin = OriginFields.Of(chunk.Origin);
+        var time = new TimeField(chunk.ReadAtUtc);
+        var at = 0;
+        for (var i = segment.From; i < segment.To; i++)
+        {
+            ref readonly var line = ref chunk[i];
+            var text = chunk.Text(i);
+            var valid = chunk.AllValidUtf8 || Utf8.IsValid(text);
+            var textBytes = valid ? text.Length : (int)LineText.EncodedLength(text);
+            var timestamp = time.For(line.TimeTicks);
+            span[at++] = LogsTag;
+            at += WriteVarint(span[at..], (uint)LogSize(line, textBytes, origin, timestamp.Length));
+            origin.Label.CopyTo(span[at..]);
+            at += origin.Label.Length;
+            if (textBytes > 0)
+            {
+                span[at++] = LineTag;
+                at += WriteVarint(span[at..], (uint)textBytes);
+                at += valid ? Copy(text, span[at..]) : Repair(text, span[at..]);
+            }
+
+            span[at++] = TimestampTag;
+            span[at++] = (byte)timestamp.Length;
+            timestamp.CopyTo(span[at..]);
+            at += timestamp.Length;
+            origin.SourceAndFileId.CopyTo(span[at..]);
+            at += origin.SourceAndFileId.Length;
+            if (line.Offset != 0)
+            {
+                span[at++] = OffsetTag;
+                at += WriteVarint(span[at..], (ulong)line.Offset);
+            }
+
+            origin.Attributes.CopyTo(span[at..]);
+            at += origin.Attributes.Length;
+            var stream = StreamField(line.Stream);
+            stream.CopyTo(span[at..]);
+            at += stream.Length;
+        }
+
+        return at;
+    }
+
+    /// <summary>Encodes one <c>map&lt;string, string&gt;</c> entry of <c>Log.attributes</c> as a whole field.</summary>
+    public static byte[] Attribute(string key, string value)
+    {
+        var k = Encoding.UTF8.GetBytes(key);
+        var v = Encoding.UTF8.GetBytes(value);
+        var entry = StringSize(k) + StringSize(v);
+        var bytes = new byte[1 + VarintSize((uint)entry) + entry];
+        var at = 0;
+        bytes[at++] = AttributesTag;
+        at += WriteVarint(bytes.AsSpan(at), (uint)entry);
+        at += WriteString(bytes.AsSpan(at), MapKeyTag, k);
+        WriteString(bytes.AsSpan(at), MapValueTag, v);
         return bytes;
     }
 
-    private const int MaxSendAtBytes = 2 + 24;
-
-    private static void Serialize(EncodedBatch batch, SerializationContext context)
+    private static int EntrySize(LineChunk chunk, int index, OriginFields origin, ref TimeField time)
     {
-        Span<byte> tail = stackalloc byte[MaxSendAtBytes];
-        var tailLength = WriteSendAt(batch.SendAt, tail);
-        context.SetPayloadLength(batch.Body.Length + tailLength);
-        var writer = context.GetBufferWriter();
-        writer.Write(batch.Body);
-        writer.Write(tail[..tailLength]);
-        context.Complete();
+        ref readonly var line = ref chunk[index];
+        var text = chunk.Text(index);
+        var textBytes = chunk.AllValidUtf8 || Utf8.IsValid(text) ? text.Length : (int)LineText.EncodedLength(text);
+        var log = LogSize(line, textBytes, origin, time.For(line.TimeTicks).Length);
+        return 1 + VarintSize((uint)log) + log;
     }
 
-    private static int WriteSendAt(DateTimeOffset sendAt, Span<byte> span)
+    private static int LogSize(in LineEntry line, int textBytes, OriginFields origin, int timestampBytes)
     {
-        span[0] = SendAtTag;
-        var length = EncodeTimestamp(sendAt.UtcDateTime, span[2..]);
-        span[1] = (byte)length;
-        return 2 + length;
-    }
-
-    private static int LogSize(in LogLine line, ref FileFields fields, out int textBytes)
-    {
-        textBytes = Encoding.UTF8.GetByteCount(line.Text);
-        return LogSize(line, ref fields, textBytes);
-    }
-
-    private static int LogSize(in LogLine line, ref FileFields fields, int textBytes)
-    {
-        var size = fields.FixedBytes + 2 + fields.TimestampBytes.Length;
+        var size = origin.FixedBytes + 2 + timestampBytes + StreamField(line.Stream).Length;
         if (textBytes > 0)
         {
             size += 1 + VarintSize((uint)textBytes) + textBytes;
@@ -204,6 +214,61 @@ public static class LogBatchEncoder
         }
 
         return size;
+    }
+
+    private static ReadOnlySpan<byte> StreamField(LogStream stream) => stream switch
+    {
+        LogStream.Stdout => StdoutAttribute,
+        LogStream.Stderr => StderrAttribute,
+        _ => [],
+    };
+
+    private static int Copy(ReadOnlySpan<byte> text, Span<byte> span)
+    {
+        text.CopyTo(span);
+        return text.Length;
+    }
+
+    /// <summary>Copies valid sequences and writes U+FFFD for each invalid one, as the decoder would.</summary>
+    private static int Repair(ReadOnlySpan<byte> text, Span<byte> span)
+    {
+        var at = 0;
+        var read = 0;
+        while (read < text.Length)
+        {
+            var status = Rune.DecodeFromUtf8(text[read..], out _, out var consumed);
+            if (status == OperationStatus.Done)
+            {
+                text.Slice(read, consumed).CopyTo(span[at..]);
+                at += consumed;
+            }
+            else
+            {
+                Replacement.CopyTo(span[at..]);
+                at += Replacement.Length;
+            }
+
+            read += consumed;
+        }
+
+        return at;
+    }
+
+    private static void Serialize(EncodedBatch batch, SerializationContext context)
+    {
+        Span<byte> tail = stackalloc byte[MaxSendAtBytes];
+        var tailLength = WriteSendAt(batch.SendAt, tail);
+        context.SetPayloadLength(batch.BodyLength + tailLength);
+        EncodedBatch.WriteTo(batch, context.GetBufferWriter(), tail[..tailLength]);
+        context.Complete();
+    }
+
+    private static int WriteSendAt(DateTimeOffset sendAt, Span<byte> span)
+    {
+        span[0] = SendAtTag;
+        var length = EncodeTimestamp(sendAt.UtcDateTime.Ticks - DateTime.UnixEpoch.Ticks, span[2..]);
+        span[1] = (byte)length;
+        return 2 + length;
     }
 
     private static int WriteString(Span<byte> span, byte tag, byte[] bytes)
@@ -221,11 +286,17 @@ public static class LogBatchEncoder
 
     private static int StringSize(byte[] bytes) => bytes.Length == 0 ? 0 : 1 + VarintSize((uint)bytes.Length) + bytes.Length;
 
-    private static int EncodeTimestamp(DateTime utc, Span<byte> span)
+    /// <summary>A google.protobuf.Timestamp's fields for <paramref name="unixTicks"/> (100 ns since the epoch).</summary>
+    private static int EncodeTimestamp(long unixTicks, Span<byte> span)
     {
-        var ticks = utc.Ticks - DateTime.UnixEpoch.Ticks;
-        var seconds = ticks / TimeSpan.TicksPerSecond;
-        var nanos = (int)(ticks % TimeSpan.TicksPerSecond) * 100;
+        var seconds = Math.DivRem(unixTicks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
+        {
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
+        }
+
+        var nanos = (int)rest * 100;
         var at = 0;
         if (seconds != 0)
         {
@@ -267,44 +338,175 @@ public static class LogBatchEncoder
         return at;
     }
 
-    /// <summary>The encoded per-file strings and read time, recomputed only when the file or time changes.</summary>
-    private struct FileFields
+    /// <summary>The per-file fields in wire form, made once per <see cref="LineOrigin"/> and kept on it.</summary>
+    private sealed class OriginFields
     {
-        private string? _label;
-        private string? _source;
-        private string? _fileId;
-        private DateTime _readAt;
-
-        public byte[] LabelBytes;
-        public byte[] SourceBytes;
-        public byte[] FileIdBytes;
-        public byte[] TimestampBytes;
-        public int FixedBytes;
-
-        /// <summary>Takes the line's file and time; true when the file changed.</summary>
-        public bool Update(in LogLine line)
+        private OriginFields(LineOrigin origin)
         {
-            var fileChanged = false;
-            if (!ReferenceEquals(line.Label, _label) || !ReferenceEquals(line.Source, _source) || !ReferenceEquals(line.FileId, _fileId))
+            var label = Encoding.UTF8.GetBytes(origin.Label);
+            var source = Encoding.UTF8.GetBytes(origin.Source);
+            var fileId = Encoding.UTF8.GetBytes(origin.FileId);
+            Label = new byte[StringSize(label)];
+            WriteString(Label, LabelTag, label);
+            SourceAndFileId = new byte[StringSize(source) + StringSize(fileId)];
+            var at = WriteString(SourceAndFileId, SourceTag, source);
+            WriteString(SourceAndFileId.AsSpan(at), FileIdTag, fileId);
+            Attributes = origin.Attributes.SelectMany(a => Attribute(a.Key, a.Value)).ToArray();
+            FixedBytes = Label.Length + SourceAndFileId.Length + Attributes.Length;
+        }
+
+        public byte[] Label { get; }
+
+        public byte[] SourceAndFileId { get; }
+
+        public byte[] Attributes { get; }
+
+        public int FixedBytes { get; }
+
+        public static OriginFields Of(LineOrigin origin)
+        {
+            if (origin.Encoded is OriginFields fields)
             {
-                fileChanged = _fileId is not null && !string.Equals(line.FileId, _fileId, StringComparison.Ordinal);
-                _label = line.Label;
-                _source = line.Source;
-                _fileId = line.FileId;
-                LabelBytes = Encoding.UTF8.GetBytes(line.Label);
-                SourceBytes = Encoding.UTF8.GetBytes(line.Source);
-                FileIdBytes = Encoding.UTF8.GetBytes(line.FileId);
-                FixedBytes = StringSize(LabelBytes) + StringSize(SourceBytes) + StringSize(FileIdBytes);
+                return fields;
             }
 
-            if (TimestampBytes is null || line.ReadAtUtc != _readAt)
+            fields = new OriginFields(origin);
+            origin.Encoded = fields;
+            return fields;
+        }
+    }
+
+    /// <summary>The encoded timestamp of the chunk's read time, and of the last event time asked for.</summary>
+    private struct TimeField
+    {
+        private readonly byte[] _readAt;
+        private long _lastTicks;
+        private byte[]? _last;
+
+        public TimeField(DateTime readAtUtc)
+        {
+            Span<byte> scratch = stackalloc byte[MaxTimestampBytes];
+            _readAt = scratch[..EncodeTimestamp(readAtUtc.Ticks - DateTime.UnixEpoch.Ticks, scratch)].ToArray();
+            _lastTicks = 0;
+            _last = null;
+        }
+
+        /// <summary>The fields of an event's own time (100 ns ticks since the epoch), or the read time for 0.</summary>
+        public ReadOnlySpan<byte> For(long eventTicks)
+        {
+            if (eventTicks == 0)
             {
-                _readAt = line.ReadAtUtc;
-                Span<byte> scratch = stackalloc byte[24];
-                TimestampBytes = scratch[..EncodeTimestamp(line.ReadAtUtc, scratch)].ToArray();
+                return _readAt;
             }
 
-            return fileChanged;
+            if (_last is null || eventTicks != _lastTicks)
+            {
+                Span<byte> scratch = stackalloc byte[MaxTimestampBytes];
+                _last = scratch[..EncodeTimestamp(eventTicks, scratch)].ToArray();
+                _lastTicks = eventTicks;
+            }
+
+            return _last;
+        }
+    }
+
+    /// <summary>Gathers lines into one batch: segments per chunk, the size, and the receipt.</summary>
+    private sealed class BatchBuilder
+    {
+        private readonly List<LineSegment> _segments = [];
+        private readonly List<(LineChunk, int)> _oversized = [];
+        private readonly List<LineChunk> _chunks = [];
+        private readonly List<(string, long)> _files = [];
+        private LineChunk? _chunk;
+        private int _from;
+        private int _to;
+        private long _fileBytes;
+        private string? _fileId;
+        private long _next;
+
+        public int Lines { get; private set; }
+
+        public int Bytes { get; private set; }
+
+        public bool HasOversized => _oversized.Count > 0;
+
+        public void Add(LineChunk chunk, int index, int entryBytes)
+        {
+            if (!ReferenceEquals(chunk, _chunk) || index != _to)
+            {
+                CloseSegment();
+                _chunk = chunk;
+                _from = index;
+            }
+
+            _to = index + 1;
+            Bytes += entryBytes;
+            Count(chunk, index);
+        }
+
+        /// <summary>A line in the receipt only: the sender sets it aside.</summary>
+        public void AddOversized(LineChunk chunk, int index)
+        {
+            CloseSegment();
+            _oversized.Add((chunk, index));
+            Hold(chunk);
+            Count(chunk, index);
+        }
+
+        private void Count(LineChunk chunk, int index)
+        {
+            Hold(chunk);
+            ref readonly var line = ref chunk[index];
+            var fileId = chunk.Origin.FileId;
+            if (_fileId is not null && !string.Equals(fileId, _fileId, StringComparison.Ordinal))
+            {
+                _files.Add((_fileId, _next));
+            }
+
+            _fileId = fileId;
+            _next = line.NextOffset;
+            _fileBytes += line.NextOffset - line.Offset;
+            Lines++;
+        }
+
+        private void Hold(LineChunk chunk)
+        {
+            if (_chunks.Count == 0 || !ReferenceEquals(_chunks[^1], chunk))
+            {
+                chunk.AddRef();
+                _chunks.Add(chunk);
+            }
+        }
+
+        public EncodedBatch Build()
+        {
+            CloseSegment();
+            _files.Add((_fileId!, _next));
+            var receipt = new BatchReceipt(Lines, _fileBytes, _files.ToArray());
+            var batch = new EncodedBatch(Guid.CreateVersion7().ToString(), _segments.ToArray(), _chunks.ToArray(), Bytes, receipt)
+            {
+                Oversized = _oversized.ToArray(),
+            };
+            _segments.Clear();
+            _oversized.Clear();
+            _chunks.Clear();
+            _files.Clear();
+            _chunk = null;
+            _fileId = null;
+            _fileBytes = 0;
+            Lines = 0;
+            Bytes = 0;
+            return batch;
+        }
+
+        private void CloseSegment()
+        {
+            if (_chunk is not null && _to > _from)
+            {
+                _segments.Add(new LineSegment(_chunk, _from, _to));
+            }
+
+            _chunk = null;
         }
     }
 }

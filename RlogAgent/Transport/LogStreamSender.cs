@@ -3,7 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;
-using RlogAgent.Collection;
+using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Transport;
@@ -48,6 +48,7 @@ public sealed class LogStreamSender : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ExponentialBackoff _backoff;
     private readonly int _maxUnconfirmed;
+    private readonly int _batchSize;
     private readonly TimeSpan _commitInterval;
     private readonly bool _gzip;
     private readonly RejectedLineFile _rejected;
@@ -68,6 +69,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         ITokenSource tokens,
         Action<BatchReceipt> onConfirmed,
         AgentCounters counters,
+        int batchSize,
         int maxUnconfirmedBatches,
         TimeSpan commitInterval,
         bool gzip,
@@ -82,6 +84,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         _tokens = tokens;
         _onConfirmed = onConfirmed;
         _counters = counters;
+        _batchSize = batchSize;
         _maxUnconfirmed = maxUnconfirmedBatches;
         _commitInterval = commitInterval;
         _gzip = gzip;
@@ -96,13 +99,30 @@ public sealed class LogStreamSender : IAsyncDisposable
     /// <summary>Starts the loop that completes the call when writes pause or it grows old.</summary>
     public void Start() => _commitLoop = CommitLoopAsync(_stop.Token);
 
-    /// <summary>Writes one Dataflow batch (split further by bytes) to the call; waits while the server is away.</summary>
-    public async Task SendAsync(LogLine[] lines, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one Dataflow group of chunks, cut into batches of batch_size lines (and under the byte
+    /// limit), to the call; waits while the server is away. Takes the pipeline's reference on the
+    /// chunks: from here the batches hold them until confirmed.
+    /// </summary>
+    public async Task SendAsync(LineChunk[] chunks, CancellationToken cancellationToken)
     {
+        List<EncodedBatch> batches;
+        try
+        {
+            batches = LogBatchEncoder.Encode(chunks, _batchSize, MaxBatchBytes);
+        }
+        finally
+        {
+            foreach (var chunk in chunks)
+            {
+                chunk.Release();
+            }
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var batch in LogBatchEncoder.Encode(lines, MaxBatchBytes))
+            foreach (var batch in batches)
             {
                 if (batch.Oversized.Count > 0)
                 {
@@ -416,11 +436,11 @@ public sealed class LogStreamSender : IAsyncDisposable
         var lines = batch.Oversized.Select(l => new RejectedLine(
             _time.GetUtcNow(),
             batch.BatchId,
-            l.Label,
-            l.Source,
-            l.FileId,
-            (ulong)l.Offset,
-            l.Text,
+            l.Chunk.Origin.Label,
+            l.Chunk.Origin.Source,
+            l.Chunk.Origin.FileId,
+            (ulong)l.Chunk[l.Index].Offset,
+            System.Text.Encoding.UTF8.GetString(l.Chunk.Text(l.Index)),
             SendRefusal.Name(StatusCode.ResourceExhausted),
             $"the line encodes to more than {LogBatchEncoder.MaxLogBytes} bytes: a message carrying it would exceed the 4 MiB message limit")).ToList();
         var status = new Status(StatusCode.ResourceExhausted, "exceeds the message limit");
@@ -448,6 +468,7 @@ public sealed class LogStreamSender : IAsyncDisposable
         for (var i = 0; i < batches; i++)
         {
             _onConfirmed(_pending[i].Receipt);
+            _pending[i].Release();
             lines += _pending[i].Receipt.Lines - _pending[i].RejectedLines;
         }
 

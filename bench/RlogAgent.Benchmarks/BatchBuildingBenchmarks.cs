@@ -3,7 +3,6 @@ using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Rlog.V1;
-using RlogAgent.Collection;
 
 namespace RlogAgent.Benchmarks;
 
@@ -19,7 +18,8 @@ public class BatchBuildingBenchmarks
     public const int BatchLines = 1000;
 
     private readonly ArrayBufferWriter<byte> _wire = new(512 * 1024);
-    private LogLine[] _lines = [];
+    private BenchLine[] _lines = [];
+    private RlogAgent.Pipeline.LineChunk[] _chunks = [];
     private LogBatch _built = new();
 
     [GlobalSetup]
@@ -28,27 +28,33 @@ public class BatchBuildingBenchmarks
         var random = new Random(1);
         var readAt = DateTime.UtcNow;
         long offset = 0;
-        _lines = new LogLine[BatchLines];
+        _lines = new BenchLine[BatchLines];
         for (var i = 0; i < BatchLines; i++)
         {
             var text = StandardLog.Line(i, random);
-            _lines[i] = new LogLine("app", text, readAt, "/var/log/app/app.log", "fe00-b1e23e-0123456789abcdef", offset, offset + text.Length + 1);
+            _lines[i] = new BenchLine("app", text, readAt, "/var/log/app/app.log", "fe00-b1e23e-0123456789abcdef", offset, offset + text.Length + 1);
             offset += text.Length + 1;
         }
 
+        _chunks = [ToChunk(_lines)];
         _built = BuildAsAgent();
     }
 
     [Benchmark(OperationsPerInvoke = BatchLines, Baseline = true, Description = "generated types: build + size per line + serialise (the agent before LogBatchEncoder)")]
     public int AsAgent() => Serialise(BuildAsAgent());
 
-    [Benchmark(OperationsPerInvoke = BatchLines, Description = "LogBatchEncoder: encode lines straight to wire bytes (the agent since 0.1)")]
+    [Benchmark(OperationsPerInvoke = BatchLines, Description = "LogBatchEncoder: size lines in their chunk and write them to a buffer (the agent now)")]
     public int DirectEncoding()
     {
         var total = 0;
-        foreach (var batch in RlogAgent.Transport.LogBatchEncoder.Encode(_lines, RlogAgent.Transport.LogStreamSender.MaxBatchBytes))
+        foreach (var batch in RlogAgent.Transport.LogBatchEncoder.Encode(_chunks, BatchLines, RlogAgent.Transport.LogStreamSender.MaxBatchBytes))
         {
-            total += RlogAgent.Transport.LogBatchEncoder.ToMessageBytes(batch).Length;
+            _wire.ResetWrittenCount();
+            var span = _wire.GetSpan(batch.BodyLength);
+            batch.WriteBody(span);
+            _wire.Advance(batch.BodyLength);
+            total += batch.BodyLength;
+            batch.Release();
         }
 
         return total;
@@ -119,7 +125,23 @@ public class BatchBuildingBenchmarks
         return size;
     }
 
-    private static Log ToLog(in LogLine line, Timestamp stamp) => new()
+    private static RlogAgent.Pipeline.LineChunk ToChunk(BenchLine[] lines)
+    {
+        var texts = lines.Select(l => System.Text.Encoding.UTF8.GetBytes(l.Text)).ToArray();
+        var chunk = new RlogAgent.Pipeline.LineChunk(new RlogAgent.Pipeline.LineOrigin(lines[0].Label, lines[0].Source, lines[0].FileId), texts.Sum(t => t.Length), lines[0].ReadAtUtc, lines.Length);
+        var at = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            texts[i].CopyTo(chunk.Buffer, at);
+            chunk.Add(new RlogAgent.Pipeline.LineEntry { Start = at, Length = texts[i].Length, Offset = lines[i].Offset, NextOffset = lines[i].NextOffset });
+            at += texts[i].Length;
+        }
+
+        chunk.ValidateUtf8(0, at);
+        return chunk;
+    }
+
+    private static Log ToLog(in BenchLine line, Timestamp stamp) => new()
     {
         Label = line.Label,
         Line = line.Text,

@@ -3,13 +3,14 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Benchmarks;
 
 /// <summary>
-/// Reading and splitting: <see cref="FileTailer.ReadLines"/> over a 100,000-line file from its first
-/// byte, against the bare floor (split only) and the floor plus the UTF-8 decode every line needs.
-/// Figures are per line.
+/// Reading and splitting: <see cref="FileTailer.Read"/> over a 100,000-line file from its first byte
+/// (lines as slices of pooled chunks), against the bare floor (split only) and the floor plus the
+/// UTF-8 decode the agent did per line before chunks. Figures are per line.
 /// </summary>
 [MemoryDiagnoser]
 public class FileTailerBenchmarks
@@ -20,7 +21,6 @@ public class FileTailerBenchmarks
     private string _path = "";
     private CheckpointStore _checkpoints = null!;
     private byte[] _buffer = [];
-    private readonly List<LogLine> _output = new(2048);
 
     [GlobalSetup]
     public void Setup()
@@ -29,21 +29,24 @@ public class FileTailerBenchmarks
         _path = Path.Combine(_folder, "app.log");
         StandardLog.Write(_path, Lines);
         _checkpoints = CheckpointStore.Load(Path.Combine(_folder, "state"), NullLogger.Instance, TimeProvider.System);
-        _buffer = ArrayPool<byte>.Shared.Rent(FileTailer.ReadChunkBytes);
+        _buffer = ArrayPool<byte>.Shared.Rent(LineChunk.MaxPooledBytes);
     }
 
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_folder, recursive: true);
 
-    [Benchmark(OperationsPerInvoke = Lines, Description = "FileTailer.ReadLines")]
-    public int TailerReadLines()
+    [Benchmark(OperationsPerInvoke = Lines, Description = "FileTailer.Read (chunks)")]
+    public int TailerRead()
     {
         using var tailer = FileTailer.Open("bench", _path, _checkpoints, startAtEnd: false, maxLineBytes: 1024 * 1024, NullLogger.Instance, TimeProvider.System);
         var lines = 0;
-        while (tailer.ReadLines(_output, ref _buffer) > 0)
+        while (tailer.Read(out var chunk) > 0)
         {
-            lines += _output.Count;
-            _output.Clear();
+            if (chunk is not null)
+            {
+                lines += chunk.Count;
+                chunk.Release();
+            }
         }
 
         return lines;
@@ -63,7 +66,7 @@ public class FileTailerBenchmarks
         var held = 0;
         var lines = 0;
         int read;
-        while ((read = RandomAccess.Read(handle, buffer.AsSpan(held, FileTailer.ReadChunkBytes - held), offset + held)) > 0)
+        while ((read = RandomAccess.Read(handle, buffer.AsSpan(held, LineChunk.MaxPooledBytes - held), offset + held)) > 0)
         {
             var data = buffer.AsSpan(0, held + read);
             var position = 0;

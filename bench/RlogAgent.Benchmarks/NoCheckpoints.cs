@@ -1,4 +1,4 @@
-using RlogAgent.Collection;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Benchmarks;
 

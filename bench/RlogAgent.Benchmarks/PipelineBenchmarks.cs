@@ -1,34 +1,39 @@
+using RlogAgent.Metrics;
 using BenchmarkDotNet.Attributes;
-using RlogAgent.Collection;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Benchmarks;
 
 /// <summary>
 /// Posting through <see cref="LogPipeline"/> (BufferBlock → BatchBlock → ActionBlock, the byte budget,
-/// the counters) with a sender that confirms at once: 100,000 lines written in lists of 1,000, as a
-/// collector hands them over. Per line; no protobuf, no network.
+/// the counters) with a sender that confirms at once: 100,000 lines written in chunks of 500, as a
+/// reader hands them over (each chunk filled from one pooled buffer). Per line; no protobuf, no network.
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
     public const int Lines = 100_000;
-    public const int ListLines = 1000;
+    public const int ChunkLines = 500;
 
-    private readonly List<LogLine> _list = new(ListLines);
+    private readonly LineOrigin _origin = new("app", "/var/log/app/app.log", "fe00-b1e23e-0123456789abcdef");
+    private byte[] _text = [];
+    private LineEntry[] _entries = [];
 
     [GlobalSetup]
     public void Setup()
     {
         var random = new Random(1);
-        var readAt = DateTime.UtcNow;
-        long offset = 0;
-        for (var i = 0; i < ListLines; i++)
+        var text = new List<byte>();
+        _entries = new LineEntry[ChunkLines];
+        for (var i = 0; i < ChunkLines; i++)
         {
-            var text = StandardLog.Line(i, random);
-            _list.Add(new LogLine("app", text, readAt, "/var/log/app/app.log", "fe00-b1e23e-0123456789abcdef", offset, offset + text.Length + 1));
-            offset += text.Length + 1;
+            var line = System.Text.Encoding.UTF8.GetBytes(StandardLog.Line(i, random));
+            _entries[i] = new LineEntry { Start = text.Count, Length = line.Length, Offset = text.Count, NextOffset = text.Count + line.Length + 1 };
+            text.AddRange(line);
+            text.Add((byte)'\n');
         }
+
+        _text = text.ToArray();
     }
 
     [Benchmark(OperationsPerInvoke = Lines, Description = "LogPipeline.WriteAsync → confirmed")]
@@ -41,10 +46,17 @@ public class PipelineBenchmarks
             batchSize: 1000,
             flushInterval: TimeSpan.FromSeconds(1),
             maxBufferBytes: 16 * 1024 * 1024,
-            send: (batch, _) =>
+            send: (chunks, _) =>
             {
-                pipeline!.OnConfirmed(new BatchReceipt(batch.Length, batch.Sum(l => LogPipeline.CostOf(l)), 0, [(batch[^1].FileId, batch[^1].NextOffset)]));
-                if (Interlocked.Add(ref delivered, batch.Length) >= Lines)
+                var lines = 0;
+                foreach (var chunk in chunks)
+                {
+                    pipeline!.OnConfirmed(new BatchReceipt(chunk.Count, chunk.FileBytes, [(chunk.Origin.FileId, chunk.EndOffset)]));
+                    lines += chunk.Count;
+                    chunk.Release();
+                }
+
+                if (Interlocked.Add(ref delivered, lines) >= Lines)
                 {
                     done.TrySetResult();
                 }
@@ -57,14 +69,26 @@ public class PipelineBenchmarks
             abort: CancellationToken.None);
         await using (pipeline.ConfigureAwait(false))
         {
-            for (var written = 0; written < Lines; written += ListLines)
+            for (var written = 0; written < Lines; written += ChunkLines)
             {
-                await pipeline.WriteAsync(_list, CancellationToken.None).ConfigureAwait(false);
+                await pipeline.WriteAsync(NewChunk(), CancellationToken.None).ConfigureAwait(false);
             }
 
             await done.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
 
         return delivered;
+    }
+
+    private LineChunk NewChunk()
+    {
+        var chunk = new LineChunk(_origin, _text.Length, DateTime.UtcNow, ChunkLines);
+        _text.CopyTo(chunk.Buffer, 0);
+        foreach (var entry in _entries)
+        {
+            chunk.Add(entry);
+        }
+
+        return chunk;
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
-namespace RlogAgent.Collection;
+namespace RlogAgent.Pipeline;
 
 /// <summary>
 /// Sizes a line's text as it goes on the wire: the bytes are sent as UTF-8, and every invalid

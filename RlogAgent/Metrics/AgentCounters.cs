@@ -1,4 +1,4 @@
-namespace RlogAgent.Pipeline;
+namespace RlogAgent.Metrics;
 
 /// <summary>Totals since the process started, shared by the components that count and the heartbeat that reports them.</summary>
 public sealed class AgentCounters

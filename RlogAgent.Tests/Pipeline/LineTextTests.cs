@@ -1,7 +1,7 @@
 using System.Text;
-using RlogAgent.Collection;
+using RlogAgent.Pipeline;
 
-namespace RlogAgent.Tests.Collection;
+namespace RlogAgent.Tests.Pipeline;
 
 [TestFixture]
 public sealed class LineTextTests

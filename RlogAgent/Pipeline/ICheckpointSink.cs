@@ -1,4 +1,4 @@
-namespace RlogAgent.Collection;
+namespace RlogAgent.Pipeline;
 
 /// <summary>
 /// How confirmation flows back from transport to collection without either knowing the other:

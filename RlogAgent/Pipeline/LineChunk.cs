@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Text.Unicode;
+
+namespace RlogAgent.Pipeline;
+
+/// <summary>
+/// Complete lines of one file, as UTF-8 slices of one pooled buffer: what moves from a reader
+/// through the Dataflow blocks to the Send call, instead of a string per line. Buffers are
+/// rented from the shared pool and sized to the read (at most <see cref="MaxPooledBytes"/> in the
+/// common case, under the large object heap's 85 KB), and go back when every batch that carries
+/// a line of the chunk is confirmed: the chunk is reference-counted by the batches (<see cref="AddRef"/>,
+/// <see cref="Release"/>). Its memory is charged to the pipeline's budget from admission to release.
+/// </summary>
+public sealed class LineChunk
+{
+    /// <summary>Largest buffer a read asks for; only a line longer than this gets a bigger one.</summary>
+    public const int MaxPooledBytes = 64 * 1024;
+
+    /// <summary>Bytes a line entry costs, charged to the budget with the text.</summary>
+    public const int EntryBytes = 40;
+
+    private byte[] _buffer;
+    private LineEntry[] _lines;
+    private int _refs = 1;
+    private Action<LineChunk>? _onReleased;
+
+    /// <summary>Takes a buffer of at least <paramref name="bytes"/> from the pool, for lines of <paramref name="origin"/>.</summary>
+    public LineChunk(LineOrigin origin, int bytes, DateTime readAtUtc, int expectedLines = 64)
+    {
+        Origin = origin;
+        ReadAtUtc = readAtUtc;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 16));
+        _lines = ArrayPool<LineEntry>.Shared.Rent(Math.Max(expectedLines, 4));
+    }
+
+    public LineOrigin Origin { get; }
+
+    /// <summary>When the lines were read: their time unless an entry carries its own.</summary>
+    public DateTime ReadAtUtc { get; }
+
+    /// <summary>The buffer the text is in; readers fill it, then add entries that point into it.</summary>
+    public byte[] Buffer => _buffer;
+
+    public int Count { get; private set; }
+
+    /// <summary>File bytes the lines cover, terminators included: sum of (NextOffset - Offset).</summary>
+    public long FileBytes { get; private set; }
+
+    /// <summary>True once every line's text is known to be valid UTF-8 (checked once for the whole buffer).</summary>
+    public bool AllValidUtf8 { get; private set; }
+
+    /// <summary>What the chunk holds in memory: its buffers.</summary>
+    public long Cost => _buffer.Length + ((long)_lines.Length * EntryBytes);
+
+    /// <summary>What the pipeline charged its budget for this chunk when it took it; refunded at release.</summary>
+    public long Charged { get; set; }
+
+    public ref readonly LineEntry this[int index] => ref _lines[index];
+
+    public ReadOnlySpan<byte> Text(int index)
+    {
+        ref readonly var line = ref _lines[index];
+        return _buffer.AsSpan(line.Start, line.Length);
+    }
+
+    /// <summary>The last line's end in its file: where the checkpoint moves once all of the chunk is confirmed.</summary>
+    public long EndOffset => Count == 0 ? 0 : _lines[Count - 1].NextOffset;
+
+    public void Add(in LineEntry line)
+    {
+        if (Count == _lines.Length)
+        {
+            var bigger = ArrayPool<LineEntry>.Shared.Rent(_lines.Length * 2);
+            _lines.AsSpan(0, Count).CopyTo(bigger);
+            ArrayPool<LineEntry>.Shared.Return(_lines);
+            _lines = bigger;
+        }
+
+        _lines[Count++] = line;
+        FileBytes += line.NextOffset - line.Offset;
+    }
+
+    /// <summary>Grows the buffer to at least <paramref name="bytes"/>, keeping its first <paramref name="keep"/> bytes.</summary>
+    public void EnsureCapacity(int bytes, int keep)
+    {
+        if (_buffer.Length >= bytes)
+        {
+            return;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(bytes);
+        _buffer.AsSpan(0, keep).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    /// <summary>Checks the text once, vectorised; a chunk with an invalid byte has its lines checked one by one when encoded.</summary>
+    public void ValidateUtf8(int start, int length) => AllValidUtf8 = Utf8.IsValid(_buffer.AsSpan(start, length));
+
+    /// <summary>Called once, by the pipeline that admits the chunk: what to do when the last reference goes.</summary>
+    public void OnReleased(Action<LineChunk> onReleased) => _onReleased = onReleased;
+
+    /// <summary>One more batch carries lines of this chunk.</summary>
+    public void AddRef() => Interlocked.Increment(ref _refs);
+
+    /// <summary>
+    /// A holder is done with the chunk (the reader after handing it on, a batch once confirmed).
+    /// The last one returns the buffers to the pool and settles the budget.
+    /// </summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _refs);
+        if (left > 0)
+        {
+            return;
+        }
+
+        if (left < 0)
+        {
+            throw new InvalidOperationException("a line chunk was released more often than it was held");
+        }
+
+        _onReleased?.Invoke(this);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        ArrayPool<LineEntry>.Shared.Return(_lines);
+        _buffer = [];
+        _lines = [];
+        Count = 0;
+    }
+}

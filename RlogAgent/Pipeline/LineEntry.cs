@@ -1,0 +1,30 @@
+using System.Runtime.InteropServices;
+
+namespace RlogAgent.Pipeline;
+
+/// <summary>
+/// One line (or event) of a <see cref="LineChunk"/>: where its text sits in the chunk's buffer and
+/// what names it forever, <c>(file_id, Offset)</c>. <see cref="NextOffset"/> is where the next line
+/// starts in the file; the checkpoint moves there once the server confirms this line.
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+public struct LineEntry
+{
+    /// <summary>Start of the text in the chunk's buffer.</summary>
+    public int Start;
+
+    /// <summary>Bytes of text (UTF-8 as read; invalid sequences are repaired when encoded).</summary>
+    public int Length;
+
+    /// <summary>Byte offset of the line's first byte in its file.</summary>
+    public long Offset;
+
+    /// <summary>Byte offset just past the line's terminator (or past the last record of an event).</summary>
+    public long NextOffset;
+
+    /// <summary>The event's own time in 100 ns ticks since the epoch, from its record; 0: the chunk's read time.</summary>
+    public long TimeTicks;
+
+    /// <summary>Which stream the record came from, when its format says.</summary>
+    public LogStream Stream;
+}
