@@ -100,6 +100,7 @@ public static class EffectiveConfigPrinter
         LogLevel.Debug => "debug",
         LogLevel.Warning => "warning",
         LogLevel.Error => "error",
+        LogLevel.Critical => "critical",
         _ => "information",
     };
 }
