@@ -10,13 +10,14 @@
     build    compile the solution (Release)
     test     build, then run every test; prints "N passed, N failed, N skipped"
     publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
+    image    publish, then the container image from scratch with buildah (deploy/container/build-image.sh)
     demo     start the reference server and the agent, write a log, show its lines arriving
     bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md); `bench -Quick` smoke-runs it
   Stops at the first failure, with that step's exit code.
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'publish', 'demo', 'bench')]
+    [ValidateSet('build', 'test', 'publish', 'image', 'demo', 'bench')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release',
     # bench only: a short smoke run (bench/run-bench.ps1 -Quick)
@@ -180,6 +181,10 @@ switch ($Task) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'publish' { Invoke-Publish }
+    'image' {
+        Invoke-Publish
+        Invoke-Step 'image (buildah, from scratch)' { & sh (Join-Path $root 'deploy/container/build-image.sh') }
+    }
     'demo' { Invoke-Demo }
     'bench' {
         & (Join-Path $root 'bench/run-bench.ps1') -Quick:$Quick

@@ -18,6 +18,9 @@ public static class ExitCodes
     /// <summary>Stopped on request, but the server did not confirm everything within shutdown_timeout; the rest is sent at the next start.</summary>
     public const int ShutdownIncomplete = 4;
 
-    /// <summary>A second SIGINT or SIGTERM during shutdown: exited at once (128 + SIGINT, as shells report it).</summary>
-    public const int Interrupted = 130;
+    /// <summary>A second signal during shutdown whose last signal was SIGINT: exited at once (128 + 2, as shells report it).</summary>
+    public const int Interrupted = 128 + 2;
+
+    /// <summary>A second signal during shutdown whose last signal was SIGTERM: exited at once (128 + 15, as shells report it).</summary>
+    public const int Terminated = 128 + 15;
 }

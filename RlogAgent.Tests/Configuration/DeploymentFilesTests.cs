@@ -102,6 +102,50 @@ public sealed class DeploymentFilesTests
         });
     }
 
+    [Test]
+    public void DaemonSet_ProbesPriorityNodeNameAndSeccomp_AreSet()
+    {
+        var documents = new YamlStream();
+        documents.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "deploy", "kubernetes", "daemonset.yaml"))));
+        var roots = documents.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+        var priorityClass = roots.Single(d => Text(d, "kind") == "PriorityClass");
+        var pod = Map(Map(Map(roots.Single(d => Text(d, "kind") == "DaemonSet"), "spec"), "template"), "spec");
+        var container = (YamlMappingNode)((YamlSequenceNode)pod.Children["containers"]).Children.Single();
+        var port = (YamlMappingNode)((YamlSequenceNode)container.Children["ports"]).Children.Single();
+        var nodeName = ((YamlSequenceNode)container.Children["env"]).Children.Cast<YamlMappingNode>()
+            .Single(e => Text(e, "name") == AgentHostname.NodeNameVariable);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.LivenessPath));
+            Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
+            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.ReadinessPath));
+            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
+            Assert.That(Text(Map(Map(nodeName, "valueFrom"), "fieldRef"), "fieldPath"), Is.EqualTo("spec.nodeName"));
+            Assert.That(Text(Map(Map(container, "securityContext"), "seccompProfile"), "type"), Is.EqualTo("RuntimeDefault"));
+            Assert.That(Text(pod, "priorityClassName"), Is.EqualTo(Text(Map(priorityClass, "metadata"), "name")), "the PriorityClass shipped in the same file");
+            Assert.That(int.Parse(Text(priorityClass, "value"), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0), "above ordinary pods (priority 0)");
+        });
+    }
+
+    [Test]
+    public void ImageScript_AgreesWithTheDockerfile()
+    {
+        var script = File.ReadAllText(Path.Combine(Root, "deploy", "container", "build-image.sh"));
+        var instructions = DockerInstructions();
+        var uid = instructions.Single(i => i.Name == "ARG" && i.Argument.StartsWith("APP_UID=", StringComparison.Ordinal)).Argument["APP_UID=".Length..];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(script, Does.Contain("--entrypoint '" + instructions.Single(i => i.Name == "ENTRYPOINT").Argument + "'"));
+            Assert.That(script, Does.Contain("--workingdir " + instructions.Last(i => i.Name == "WORKDIR").Argument + " "));
+            Assert.That(script, Does.Contain("--volume /config").And.Contain("--volume /state"));
+            Assert.That(script, Does.Contain("app_uid=" + uid + "\n"));
+            Assert.That(script, Does.Contain("--user \"$app_uid:$app_uid\""));
+            Assert.That(script, Does.Contain("--stop-signal SIGTERM"));
+        });
+    }
+
     private static List<(string Name, string Argument)> DockerInstructions()
     {
         // Joins continuation lines and drops comments: one (instruction, argument) per step.

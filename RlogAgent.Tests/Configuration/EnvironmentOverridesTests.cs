@@ -44,7 +44,7 @@ public sealed class EnvironmentOverridesTests
         });
     }
 
-    [TestCase("log_level: loud\n", 3, "log_level", "must be trace, debug, information, warning or error")]
+    [TestCase("log_level: loud\n", 3, "log_level", "must be trace, debug, info (information), warn (warning), error or critical")]
     [TestCase("log_format: xml\n", 3, "log_format", "must be 'text' or 'json'")]
     [TestCase("metrics:\n  port: 9464\n", 4, "metrics.port", "unknown setting")]
     [TestCase("metrics: 9464\n", 3, "metrics", "must be a mapping of listen")]

@@ -211,9 +211,11 @@ public sealed class FaultToleranceTests : EndToEndTest
         AssertExactly(500);
     }
 
-    [Test]
+    [TestCase(AgentProcess.Sigterm, AgentProcess.Sigint, ExitCodes.Interrupted)]
+    [TestCase(AgentProcess.Sigterm, AgentProcess.Sigterm, ExitCodes.Terminated)]
+    [TestCase(AgentProcess.Sigint, AgentProcess.Sigint, ExitCodes.Interrupted)]
     [Platform(Exclude = "Win", Reason = "POSIX signals")]
-    public async Task SecondSignal_ExitsAtOnce()
+    public async Task SecondSignal_ExitsAtOnceWith128PlusTheSignal(int first, int second, int expected)
     {
         _faults.HangSends = true;
         var log = Temp.Combine("app.log");
@@ -222,11 +224,12 @@ public sealed class FaultToleranceTests : EndToEndTest
         using var agent = AgentProcess.Start(Temp.Path);
         await Eventually.WaitAsync(() => _faults.SendCalls >= 1, "a Send call that will never be answered");
 
-        agent.Signal(AgentProcess.Sigterm);
+        agent.Signal(first);
         await Eventually.WaitAsync(() => agent.Output.Contains("Stopping", StringComparison.Ordinal), "the drain started");
-        agent.Signal(AgentProcess.Sigint);
+        agent.Signal(second);
 
-        Assert.That(await agent.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Interrupted), agent.Output);
+        Assert.That(await agent.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(expected), agent.Output);
+        Assert.That(expected, Is.EqualTo(128 + second), "as shells report a death by that signal");
     }
 
     [Test]

@@ -54,7 +54,7 @@ public sealed class RefusalTests : EndToEndTest
         await using (var agent = StartAgent(Source(log)))
         {
             await Eventually.WaitAsync(() => Server.Store.CountLines() >= 98 && RejectedRecords().Count >= 2, "98 lines stored and 2 set aside", TimeSpan.FromSeconds(40));
-            var samples = await AgentMetricsTests.ScrapeAsync(new AgentMetrics(agent.Runner.Counters, tokens: null, () => 0, "test"));
+            var samples = AgentMetricsTests.Scrape(new AgentMetrics(agent.Runner.Counters, tokens: null, () => 0, "test"));
 
             Assert.That(await agent.StopAsync(), Is.EqualTo(ExitCodes.Ok));
             Assert.Multiple(() =>

@@ -6,10 +6,8 @@ namespace RlogAgent.Tests.Metrics;
 [TestFixture]
 public sealed class AgentMetricsTests
 {
-    private static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(10);
-
     [Test]
-    public async Task Scrape_Counters_ShowTheirCurrentTotals()
+    public void Scrape_Counters_ShowTheirCurrentTotals()
     {
         var counters = new AgentCounters();
         counters.AddRead(120);
@@ -24,7 +22,7 @@ public sealed class AgentMetricsTests
         counters.SetUnconfirmed(3);
         var metrics = new AgentMetrics(counters, tokens: null, () => 5, "1.2.3");
 
-        var samples = await ScrapeAsync(metrics);
+        var samples = Scrape(metrics);
 
         Assert.Multiple(() =>
         {
@@ -46,20 +44,20 @@ public sealed class AgentMetricsTests
         });
 
         counters.AddConfirmed(10);
-        Assert.That((await ScrapeAsync(metrics))["rlog_agent_lines_confirmed_total"], Is.EqualTo(100), "the next scrape follows the counters");
+        Assert.That(Scrape(metrics)["rlog_agent_lines_confirmed_total"], Is.EqualTo(100), "the next scrape follows the counters");
     }
 
     [Test]
-    public async Task Scrape_FileLag_IsLabelledByPathAndDroppedWhenTheFileIs()
+    public void Scrape_FileLag_IsLabelledByPathAndDroppedWhenTheFileIs()
     {
         var counters = new AgentCounters();
         counters.FileLag["/var/log/a.log"] = 100;
         counters.FileLag["/var/log/b.log"] = 50;
         var metrics = new AgentMetrics(counters, tokens: null, () => 0, "1");
 
-        var first = await ScrapeAsync(metrics);
+        var first = Scrape(metrics);
         counters.FileLag.TryRemove("/var/log/a.log", out _);
-        var second = await ScrapeAsync(metrics);
+        var second = Scrape(metrics);
 
         Assert.Multiple(() =>
         {
@@ -71,13 +69,8 @@ public sealed class AgentMetricsTests
         });
     }
 
-    /// <summary>The registry's Prometheus text, as sample name (with labels) to value.</summary>
-    internal static async Task<Dictionary<string, double>> ScrapeAsync(AgentMetrics metrics)
-    {
-        using var stream = new MemoryStream();
-        await metrics.Registry.CollectAndExportAsTextAsync(stream).WaitAsync(ScrapeTimeout);
-        return ParseSamples(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
+    /// <summary>The scrape's Prometheus text, as sample name (with labels) to value.</summary>
+    internal static Dictionary<string, double> Scrape(AgentMetrics metrics) => ParseSamples(metrics.Scrape());
 
     internal static Dictionary<string, double> ParseSamples(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

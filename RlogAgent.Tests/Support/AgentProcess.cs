@@ -81,6 +81,43 @@ public sealed partial class AgentProcess : IDisposable
         return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
     }
 
+    /// <summary>
+    /// Starts any command as the process watched (a shell script that runs the agent, the agent
+    /// under unshare), with the same output capture, environment clean-up and signals.
+    /// </summary>
+    public static AgentProcess StartCommand(string workingDirectory, string fileName, IReadOnlyList<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Remove("SERVER_ADDR");
+        info.Environment.Remove("PROJECT_KEY");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException(fileName + " did not start"));
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to any process, such as a child of the one watched.</summary>
+    public static void Signal(int pid, int signal)
+    {
+        if (kill(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     public void Signal(int signal)
     {
         if (kill(_process.Id, signal) != 0)

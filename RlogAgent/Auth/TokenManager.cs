@@ -158,7 +158,7 @@ public sealed class TokenManager : ITokenSource
             {
                 ProjectKey = _projectKey,
                 AgentUuid = _uuid ?? "",
-                Hostname = Environment.MachineName,
+                Hostname = AgentInfo.Hostname,
                 Os = RuntimeInformation.OSDescription,
                 AgentVersion = _agentVersion,
             },

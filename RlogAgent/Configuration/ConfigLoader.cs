@@ -408,14 +408,16 @@ public static class ConfigLoader
         _ => throw at.Fail($"must be 'end' or 'beginning', not '{text}'"),
     };
 
-    private static LogLevel ParseLogLevel(string text, SettingOrigin at) => text switch
+    // The names users type from other tools too (info, warn, fatal), in any case.
+    private static LogLevel ParseLogLevel(string text, SettingOrigin at) => text.ToLowerInvariant() switch
     {
         "trace" => LogLevel.Trace,
         "debug" => LogLevel.Debug,
-        "information" => LogLevel.Information,
-        "warning" => LogLevel.Warning,
+        "info" or "information" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
         "error" => LogLevel.Error,
-        _ => throw at.Fail($"must be trace, debug, information, warning or error, not '{text}'"),
+        "critical" or "fatal" => LogLevel.Critical,
+        _ => throw at.Fail($"must be trace, debug, info (information), warn (warning), error or critical (fatal), not '{text}'"),
     };
 
     private static LogFormat ParseLogFormat(string text, SettingOrigin at) => text switch

@@ -102,6 +102,7 @@ public static class EffectiveConfigPrinter
         LogLevel.Debug => "debug",
         LogLevel.Warning => "warning",
         LogLevel.Error => "error",
+        LogLevel.Critical => "critical",
         _ => "information",
     };
 }

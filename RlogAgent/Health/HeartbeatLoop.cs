@@ -25,11 +25,13 @@ public sealed class HeartbeatLoop
     private readonly TimeSpan _interval;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly IHealthReporter? _health;
     private readonly HostMetrics _metrics = new();
     private bool _failing;
 
-    public HeartbeatLoop(HealthService.HealthServiceClient client, ITokenSource tokens, AgentCounters counters, Func<int> openFiles, string agentVersion, TimeSpan interval, ILogger logger, TimeProvider time)
+    public HeartbeatLoop(HealthService.HealthServiceClient client, ITokenSource tokens, AgentCounters counters, Func<int> openFiles, string agentVersion, TimeSpan interval, ILogger logger, TimeProvider time, IHealthReporter? health = null)
     {
+        _health = health;
         _client = client;
         _tokens = tokens;
         _counters = counters;
@@ -83,6 +85,7 @@ public sealed class HeartbeatLoop
             await _tokens.EnsureFreshAsync(cancellationToken).ConfigureAwait(false);
             await _client.HeartbeatAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             HealthLog.Sent(_logger, request.Cpu, request.Memory);
+            _health?.Delivered();
             if (_failing)
             {
                 _failing = false;

@@ -46,6 +46,9 @@ public sealed class AgentRunner
 
     public AgentCounters Counters { get; } = new();
 
+    /// <summary>What <c>/healthz</c> and <c>/ready</c> answer from; created when the run starts.</summary>
+    public HealthState? Health { get; private set; }
+
     /// <summary>
     /// Builds the reader of one source; the default is a <see cref="SourceCollector"/>. Tests put
     /// a failing or hanging reader here to prove supervision and the shutdown budget.
@@ -95,7 +98,9 @@ public sealed class AgentRunner
         var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
-        await using var metricsEndpoint = MetricsEndpoint.StartIfConfigured(o.Metrics, () => new AgentMetrics(Counters, tokens, () => OpenFiles, AgentInfo.Version), _loggers.CreateLogger("rlog.metrics"));
+        var health = new HealthState(TimeSpan.FromSeconds(o.HeartbeatInterval), _time);
+        Health = health;
+        await using var metricsEndpoint = MetricsEndpoint.StartIfConfigured(o.Metrics, () => new AgentMetrics(Counters, tokens, () => OpenFiles, AgentInfo.Version), health, _loggers.CreateLogger("rlog.metrics"));
 
         try
         {
@@ -106,6 +111,7 @@ public sealed class AgentRunner
             return ExitCodes.Ok;
         }
 
+        health.Registered();
         if (WriteConfigAfterRegistration)
         {
             FirstRunConfigWriter.Write(o);
@@ -119,7 +125,11 @@ public sealed class AgentRunner
         await using var sender = new LogStreamSender(
             invoker,
             tokens,
-            receipt => pipeline!.OnConfirmed(receipt),
+            receipt =>
+            {
+                pipeline!.OnConfirmed(receipt);
+                health.Delivered();
+            },
             Counters,
             o.BatchSize,
             o.MaxUnconfirmedBatches,
@@ -149,10 +159,10 @@ public sealed class AgentRunner
             _time,
             SourceRestartBackoff?.Invoke())).ToList();
         var collecting = supervisors.Select(sv => Task.Run(() => sv.RunAsync(reading.Token), CancellationToken.None)).ToList();
-        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time);
+        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time, health);
         var heartbeating = heartbeat.RunAsync(background.Token);
         var progressing = new BackfillProgress(Counters, _loggers.CreateLogger("rlog.metrics"), _time).RunAsync(background.Token);
-        var flushing = FlushCheckpointsAsync(background.Token);
+        var flushing = FlushCheckpointsAsync(health, background.Token);
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
         var anySourceGivenUp = collecting.Count == 0 ? Task.Delay(Timeout.Infinite, stop) : Task.WhenAny(collecting.Select(t => t.ContinueWith(
@@ -240,7 +250,7 @@ public sealed class AgentRunner
         }
     }
 
-    private async Task FlushCheckpointsAsync(CancellationToken cancellationToken)
+    private async Task FlushCheckpointsAsync(IHealthReporter health, CancellationToken cancellationToken)
     {
         // Wakes on a change (then waits out the flush interval, so bursts are written once) or when
         // the hourly prune is due; an idle agent sleeps.
@@ -270,6 +280,7 @@ public sealed class AgentRunner
                 }
 
                 _checkpoints!.Flush();
+                health.LoopTicked();
             }
         }
         catch (OperationCanceledException)

@@ -5,7 +5,9 @@ namespace RlogAgent.Hosting;
 /// <summary>
 /// SIGTERM and SIGINT (Ctrl+C), taken over as the process starts so that a signal during start-up
 /// is an orderly stop too: the first cancels <see cref="Token"/>; a second runs
-/// <see cref="OnSecondSignal"/> and exits at once with <see cref="ExitCodes.Interrupted"/>.
+/// <see cref="OnSecondSignal"/> and exits at once with 128 + that signal's number
+/// (<see cref="ExitCodes.Terminated"/> for SIGTERM, <see cref="ExitCodes.Interrupted"/> for SIGINT),
+/// the code shells and supervisors read as "killed by that signal".
 /// </summary>
 public sealed class StopSignals : IDisposable
 {
@@ -42,6 +44,9 @@ public sealed class StopSignals : IDisposable
         }
 
         OnSecondSignal?.Invoke();
-        Environment.Exit(ExitCodes.Interrupted);
+        Environment.Exit(ExitCodeFor(context.Signal));
     }
+
+    /// <summary>The exit code after a second <paramref name="signal"/>: 128 + its number.</summary>
+    public static int ExitCodeFor(PosixSignal signal) => signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using RlogAgent.Pipeline;
 
 namespace RlogAgent.Metrics;
 

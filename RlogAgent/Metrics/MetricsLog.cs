@@ -4,8 +4,8 @@ namespace RlogAgent.Metrics;
 
 internal static partial class MetricsLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving Prometheus metrics on {Url}")]
-    public static partial void Serving(ILogger logger, string url);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving Prometheus metrics on {Url}, probes on {LivenessPath} and {ReadinessPath}")]
+    public static partial void Serving(ILogger logger, string url, string livenessPath, string readinessPath);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Cannot serve metrics on {Listen}: {Reason}; the agent runs on without the endpoint")]
     public static partial void CannotServe(ILogger logger, string listen, string reason, Exception exception);
@@ -18,4 +18,7 @@ internal static partial class MetricsLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Stopping the metrics endpoint failed: {Reason}")]
     public static partial void StopFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The metrics endpoint stopped serving: {Reason}; the agent ships on without metrics and probes")]
+    public static partial void ServingFailed(ILogger logger, string reason, Exception exception);
 }
