@@ -113,6 +113,11 @@ public sealed class EventAssembler
     /// <paramref name="nextOffset"/>. Lines must come in file order. Hands <paramref name="sink"/> the
     /// events this line completes (none, one, or several). A line that is not a record of the format is
     /// taken as a complete message of its own with no stream and no time, and counted.
+    /// <para>
+    /// Give it whole lines, longer than max_line_bytes too (up to what the reader can hold): the assembler cuts
+    /// events itself, after decoding. A cri or docker record the reader had cut in pieces would no longer parse:
+    /// its first piece would ship as a (short) record and the others as unparsed lines.
+    /// </para>
     /// </summary>
     public void Add(ReadOnlySpan<byte> line, long offset, long nextOffset, IEventSink sink)
     {
