@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Formats;
 

@@ -1,4 +1,5 @@
 using System.Text.Unicode;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Formats;
 
