@@ -274,7 +274,7 @@ public sealed class EventAssemblerTests
     {
         var assembler = new EventAssembler(SourceFormat.Cri, 64 * 1024 * 1024, null, TimeProvider.System);
 
-        Assert.That(assembler.MaxLineBytes, Is.EqualTo(RlogAgent.Collection.LineText.MaxBytes));
+        Assert.That(assembler.MaxLineBytes, Is.EqualTo(RlogAgent.Pipeline.LineText.MaxBytes));
     }
 
     private static EventAssembler New(SourceFormat format, int maxLineBytes = 4096, MultilineOptions? multiline = null) =>
