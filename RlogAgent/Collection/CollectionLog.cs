@@ -54,4 +54,7 @@ internal static partial class CollectionLog
 
     [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "Dropped {Count} checkpoints of files gone for over {Days} days")]
     public static partial void CheckpointsPruned(ILogger logger, int count, double days);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "{Path} has lines that are not {Format} records (first at offset {Offset}); they are shipped as they are, counted in rlog_agent_records_unparsed_total. Said once per file")]
+    public static partial void RecordsUnparsed(ILogger logger, string path, string format, long offset);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using RlogAgent.Collection.Formats;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection;
@@ -10,7 +11,10 @@ namespace RlogAgent.Collection;
 /// still written to it. Splits complete lines (LF or CRLF), holds an unfinished last line until its
 /// newline arrives, cuts lines whose text would encode longer than <c>max_line_bytes</c> into pieces,
 /// and names every line by (file_id, offset). Each read lands in a pooled <see cref="LineChunk"/>
-/// and its lines are slices of it: no string, no copy per line. Tells truncation by content as well as by size: the
+/// and its lines are slices of it: no string, no copy per line. A source with a record format
+/// (cri, docker) or a multi-line rule passes its lines through an <see cref="EventAssembler"/>, and
+/// ships its events (their text copied into a chunk of their own) with the event time, stream and
+/// attributes; the position a restart resumes from never passes an event not yet shipped whole. Tells truncation by content as well as by size: the
 /// bytes just before the read position are re-checked before every read, so a file truncated and
 /// grown back past that position (copytruncate during an outage) is read again from its start.
 /// Not thread-safe: one <see cref="SourceCollector"/> drives it.
@@ -30,6 +34,12 @@ public sealed class FileTailer : IDisposable
     private SafeFileHandle _handle;
     private readonly CheckpointStore _checkpoints;
     private readonly int _maxLineBytes;
+    private readonly int _rawLineLimit;
+    private readonly EventReading _reading;
+    private readonly EventAssembler? _assembler;
+    private readonly EventChunkSink? _sink;
+    private long _unparsedSeen;
+    private long _cutSeen;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private string? _fileId;
@@ -45,7 +55,7 @@ public sealed class FileTailer : IDisposable
     private LineOrigin? _origin;
     private string _path;
 
-    private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, ILogger logger, TimeProvider time)
+    private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, EventReading reading, ILogger logger, TimeProvider time)
     {
         _label = label;
         _path = path;
@@ -53,6 +63,16 @@ public sealed class FileTailer : IDisposable
         Identity = identity;
         _checkpoints = checkpoints;
         _maxLineBytes = Math.Min(maxLineBytes, LineText.MaxBytes);
+        _reading = reading;
+        if (reading.NeedsAssembly)
+        {
+            _assembler = new EventAssembler(reading.Format, _maxLineBytes, reading.Multiline, time);
+            _sink = new EventChunkSink();
+        }
+
+        // A container record is cut by the assembler after it is decoded (a record cut before could
+        // not be parsed); plain lines are cut here, as they are read.
+        _rawLineLimit = reading.Format == SourceFormat.Plain ? _maxLineBytes : LineText.MaxBytes;
         _logger = logger;
         _time = time;
         LastActivityUtc = time.GetUtcNow().UtcDateTime;
@@ -109,13 +129,13 @@ public sealed class FileTailer : IDisposable
     /// before (same identity and first bytes, and the bytes last read still in place), otherwise at
     /// 0, or at its end when <paramref name="startAtEnd"/> (read_from: end, at a source's first scan).
     /// </summary>
-    public static FileTailer Open(string label, string path, CheckpointStore checkpoints, bool startAtEnd, int maxLineBytes, ILogger logger, TimeProvider time)
+    public static FileTailer Open(string label, string path, CheckpointStore checkpoints, bool startAtEnd, int maxLineBytes, ILogger logger, TimeProvider time, EventReading? reading = null)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         try
         {
             var identity = FileIdentity.OfHandle(handle, path);
-            var tailer = new FileTailer(label, path, handle, identity, checkpoints, maxLineBytes, logger, time);
+            var tailer = new FileTailer(label, path, handle, identity, checkpoints, maxLineBytes, reading ?? EventReading.Plain, logger, time);
             tailer.Start(startAtEnd);
             return tailer;
         }
@@ -192,6 +212,10 @@ public sealed class FileTailer : IDisposable
         {
             read.Release();
         }
+        else if (_assembler is not null)
+        {
+            chunk = Assemble(read, flush: false);
+        }
         else
         {
             read.ValidateUtf8(skip, consumed);
@@ -247,16 +271,18 @@ public sealed class FileTailer : IDisposable
             }
 
             _heldWhileClosed = null;
+            chunk = FlushEvents(chunk);
             return _lineStart;
         }
 
         var length = RandomAccess.GetLength(_handle);
         if (length <= _lineStart || (_fileId is null && !TryEstablishFileId(force: true)))
         {
+            chunk = FlushEvents(null);
             return _lineStart;
         }
 
-        var size = (int)Math.Min(length - _lineStart, _maxLineBytes);
+        var size = (int)Math.Min(length - _lineStart, _rawLineLimit);
         var held = new LineChunk(Origin(), size, _time.GetUtcNow().UtcDateTime);
         var read = RandomAccess.Read(_handle, held.Buffer.AsSpan(0, size), _lineStart);
         if (read > 0)
@@ -269,7 +295,24 @@ public sealed class FileTailer : IDisposable
             held.Release();
         }
 
+        chunk = FlushEvents(chunk);
         return _lineStart;
+    }
+
+    /// <summary>When a multi-line event left open is due to go out (its timeout); null when none is open.</summary>
+    public TimeSpan? EventsDueIn => _assembler?.DueIn;
+
+    /// <summary>The multi-line events whose timeout passed, as a chunk; null when there are none.</summary>
+    public LineChunk? EmitExpiredEvents()
+    {
+        if (_assembler is null || _fileId is null || _assembler.DueIn is not { } due || due > TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var output = _sink!.Begin(Origin(), _time.GetUtcNow().UtcDateTime, 256);
+        _assembler.EmitExpired(_sink);
+        return Finish(output);
     }
 
     /// <summary>The path the open handle has now (after a rename), where the OS can tell.</summary>
@@ -406,6 +449,7 @@ public sealed class FileTailer : IDisposable
         _anchor = null;
         _anchorOffset = 0;
         _lineStart = _scanned = 0;
+        _assembler?.Reset();
         if (!TryEstablishFileId(force: false))
         {
             SaveCheckpoint();
@@ -528,7 +572,7 @@ public sealed class FileTailer : IDisposable
             text = text[..^1];
         }
 
-        if (LineText.FitsWhole(text, _maxLineBytes))
+        if (LineText.FitsWhole(text, _rawLineLimit))
         {
             Add(chunk, 0, text.Length, _lineStart, end);
         }
@@ -560,7 +604,7 @@ public sealed class FileTailer : IDisposable
 
             var end = position + newline;
             var textEnd = end > position && data[end - 1] == (byte)'\r' ? end - 1 : end;
-            if (LineText.FitsWhole(data[position..textEnd], _maxLineBytes))
+            if (LineText.FitsWhole(data[position..textEnd], _rawLineLimit))
             {
                 Add(chunk, start + position, textEnd - position, _lineStart + position, _lineStart + end + 1);
             }
@@ -573,7 +617,7 @@ public sealed class FileTailer : IDisposable
         }
 
         // An unfinished line longer than the limit is not held whole: its full pieces go now.
-        if (data.Length - position >= _maxLineBytes)
+        if (data.Length - position >= _rawLineLimit)
         {
             position += EmitPieces(chunk, start + position, data.Length - position, position, -1);
         }
@@ -593,10 +637,10 @@ public sealed class FileTailer : IDisposable
     {
         var text = chunk.Buffer.AsSpan(startInBuffer, length);
         var done = 0;
-        var keep = lineNext < 0 ? _maxLineBytes - 1 : 0;
+        var keep = lineNext < 0 ? _rawLineLimit - 1 : 0;
         while (text.Length - done > keep)
         {
-            var size = LineText.PieceLength(text[done..], _maxLineBytes);
+            var size = LineText.PieceLength(text[done..], _rawLineLimit);
             if (lineNext < 0 && size == text.Length - done)
             {
                 // The rest fits a piece but is not finished: it waits for its newline.
@@ -616,15 +660,97 @@ public sealed class FileTailer : IDisposable
     private static void Add(LineChunk chunk, int start, int length, long offset, long next) =>
         chunk.Add(new LineEntry { Start = start, Length = length, Offset = offset, NextOffset = next });
 
-    /// <summary>The fields every line of the file shares, made again when its path or file_id changes.</summary>
+    /// <summary>
+    /// The fields every line of the file shares, made again when its path or file_id changes: the
+    /// source's attributes, then what the path says of a Kubernetes pod (for the container formats).
+    /// </summary>
     private LineOrigin Origin()
     {
         if (_origin is null || !ReferenceEquals(_origin.FileId, _fileId))
         {
-            _origin = new LineOrigin(_label, _path, _fileId!);
+            IReadOnlyList<KeyValuePair<string, string>> attributes = _reading.Attributes;
+            if (_reading.Format != SourceFormat.Plain && KubernetesPathMetadata.TryParse(_path, out var kubernetes))
+            {
+                attributes = [.. _reading.Attributes, .. kubernetes.Where(k => !_reading.Attributes.Any(a => a.Key == k.Key))];
+            }
+
+            _origin = new LineOrigin(_label, _path, _fileId!, attributes);
         }
 
         return _origin;
+    }
+
+    /// <summary>Passes the raw lines of <paramref name="raw"/> through the assembler; returns the events that are complete.</summary>
+    private LineChunk? Assemble(LineChunk raw, bool flush)
+    {
+        var output = _sink!.Begin(raw.Origin, raw.ReadAtUtc, raw.Buffer.Length);
+        for (var i = 0; i < raw.Count; i++)
+        {
+            ref readonly var line = ref raw[i];
+            _assembler!.Add(raw.Text(i), line.Offset, line.NextOffset, _sink);
+        }
+
+        if (flush)
+        {
+            _assembler!.Flush(_sink);
+        }
+
+        raw.Release();
+        return Finish(output);
+    }
+
+    /// <summary>At release: the held line (if any) and every event still open go out.</summary>
+    private LineChunk? FlushEvents(LineChunk? held)
+    {
+        if (_assembler is null)
+        {
+            return held;
+        }
+
+        if (held is not null)
+        {
+            return Assemble(held, flush: true);
+        }
+
+        if (_fileId is null)
+        {
+            return null;
+        }
+
+        var output = _sink!.Begin(Origin(), _time.GetUtcNow().UtcDateTime, 256);
+        _assembler.Flush(_sink);
+        return Finish(output);
+    }
+
+    private LineChunk? Finish(LineChunk output)
+    {
+        var counters = _assembler!.Counters;
+        if (counters.UnparsedRecords > _unparsedSeen)
+        {
+            if (_unparsedSeen == 0)
+            {
+                CollectionLog.RecordsUnparsed(_logger, Path, _reading.Format.ToString().ToLowerInvariant(), counters.FirstUnparsedOffset ?? 0);
+            }
+
+            _reading.Counters?.AddRecordsUnparsed(counters.UnparsedRecords - _unparsedSeen);
+            _unparsedSeen = counters.UnparsedRecords;
+        }
+
+        if (counters.CutEvents > _cutSeen)
+        {
+            _reading.Counters?.AddEventsCut(counters.CutEvents - _cutSeen);
+            _cutSeen = counters.CutEvents;
+        }
+
+        var used = _sink!.End();
+        if (output.Count == 0)
+        {
+            output.Release();
+            return null;
+        }
+
+        output.ValidateUtf8(0, used);
+        return output;
     }
 
     private long SafeLength()

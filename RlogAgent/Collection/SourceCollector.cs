@@ -18,6 +18,9 @@ namespace RlogAgent.Collection;
 /// </summary>
 public sealed class SourceCollector : ISourceReader
 {
+    /// <summary>Shortest sleep of the loop when it has something due.</summary>
+    private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Longest time between listings (and reads) of a source's files while change notifications cover them.</summary>
     public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
 
@@ -53,6 +56,9 @@ public sealed class SourceCollector : ISourceReader
         _pattern = new SourcePattern(source.Path, source.Exclude);
     }
 
+    /// <summary>How the source's lines become events (format, multi-line rule, attributes). Default: plain lines.</summary>
+    public EventReading Reading { get; init; } = EventReading.Plain;
+
     /// <summary>Key under which the first scan of this source is remembered.</summary>
     public string SourceKey => _source.Label + "|" + _source.Path;
 
@@ -76,6 +82,7 @@ public sealed class SourceCollector : ISourceReader
             while (!cancellationToken.IsCancellationRequested)
             {
                 var progress = await ReadAllAsync(cancellationToken).ConfigureAwait(false);
+                await EmitExpiredEventsAsync(cancellationToken).ConfigureAwait(false);
                 await ReleaseIdleAsync(cancellationToken).ConfigureAwait(false);
                 if (!progress)
                 {
@@ -161,6 +168,41 @@ public sealed class SourceCollector : ISourceReader
         }
 
         return progress;
+    }
+
+    /// <summary>Multi-line events with no next line for their timeout go out now.</summary>
+    private async Task EmitExpiredEventsAsync(CancellationToken cancellationToken)
+    {
+        if (!Reading.NeedsAssembly)
+        {
+            return;
+        }
+
+        List<(FileTailer, Exception)>? failed = null;
+        foreach (var tailer in _tailers.Values)
+        {
+            LineChunk? chunk;
+            try
+            {
+                chunk = tailer.EmitExpiredEvents();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                (failed ??= []).Add((tailer, e));
+                continue;
+            }
+
+            if (chunk is not null)
+            {
+                await _writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                _wroteSinceCaughtUp = true;
+            }
+        }
+
+        foreach (var (tailer, e) in failed ?? [])
+        {
+            Drop(tailer, e);
+        }
     }
 
     /// <summary>Closes files that no path leads to any more once they are read out and idle for rotate_wait.</summary>
@@ -380,7 +422,7 @@ public sealed class SourceCollector : ISourceReader
 
         try
         {
-            var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time);
+            var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time, Reading);
             if (tailer.Identity != id || !_tailers.TryAdd(tailer.Identity, tailer))
             {
                 // Replaced between the look and the open: the next scan takes up whatever is there now.
@@ -595,12 +637,21 @@ public sealed class SourceCollector : ISourceReader
     /// </summary>
     private TimeSpan NextWait(TimeSpan poll)
     {
-        if (_watcher is null || NeedsPolledScans || _tailers.Values.Any(t => t.ChangesUnseen))
+        var wait = _watcher is null || NeedsPolledScans || _tailers.Values.Any(t => t.ChangesUnseen) ? poll : FullScanInterval;
+        foreach (var tailer in _tailers.Values)
         {
-            return poll;
+            if (tailer.EventsDueIn is { } due && due < wait)
+            {
+                // An open multi-line event goes out at its timeout.
+                wait = due > MinWait ? due : MinWait;
+            }
         }
 
-        var wait = FullScanInterval;
+        if (wait <= poll)
+        {
+            return wait;
+        }
+
         var now = _time.GetUtcNow().UtcDateTime;
         var rotateWait = TimeSpan.FromSeconds(_options.RotateWait);
         foreach (var tailer in _tailers.Values)

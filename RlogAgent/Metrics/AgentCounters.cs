@@ -16,6 +16,8 @@ public sealed class AgentCounters
     private long _batchesConfirmed;
     private long _batchesResent;
     private long _sourceRestarts;
+    private long _recordsUnparsed;
+    private long _eventsCut;
 
     public long LinesRead => Interlocked.Read(ref _linesRead);
 
@@ -47,6 +49,12 @@ public sealed class AgentCounters
 
     /// <summary>Times a source's collector failed and was started again.</summary>
     public long SourceRestarts => Interlocked.Read(ref _sourceRestarts);
+
+    /// <summary>Lines of a cri or docker source that were not records of its format, shipped as they are.</summary>
+    public long RecordsUnparsed => Interlocked.Read(ref _recordsUnparsed);
+
+    /// <summary>Events cut because they passed max_line_bytes or multiline.max_lines (every part is shipped).</summary>
+    public long EventsCut => Interlocked.Read(ref _eventsCut);
 
     /// <summary>Per file (by path): bytes in the file not yet read. Updated by the collectors after each pass.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, long> FileLag { get; } = new(StringComparer.Ordinal);
@@ -83,4 +91,8 @@ public sealed class AgentCounters
     public void AddRetry() => Interlocked.Increment(ref _sendRetries);
 
     public void AddSourceRestart() => Interlocked.Increment(ref _sourceRestarts);
+
+    public void AddRecordsUnparsed(long records) => Interlocked.Add(ref _recordsUnparsed, records);
+
+    public void AddEventsCut(long events) => Interlocked.Add(ref _eventsCut, events);
 }

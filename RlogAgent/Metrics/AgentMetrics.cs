@@ -44,6 +44,8 @@ public sealed class AgentMetrics
         w.Counter(Prefix + "batches_resent_total", "Batches written again on a new call after a failure.", c.BatchesResent);
         w.Counter(Prefix + "send_retries_total", "Failed Send attempts that were retried.", c.SendRetries);
         w.Counter(Prefix + "source_restarts_total", "Times a source's reader failed and was started again.", c.SourceRestarts);
+        w.Counter(Prefix + "records_unparsed_total", "Lines of a cri or docker source that were not records of its format, shipped as they are.", c.RecordsUnparsed);
+        w.Counter(Prefix + "events_cut_total", "Events cut at max_line_bytes or multiline.max_lines; every part is shipped.", c.EventsCut);
         w.Counter(Prefix + "auth_registrations_total", "Register calls that succeeded.", _tokens?.Registrations ?? 0);
         w.Counter(Prefix + "auth_refreshes_total", "Access token refreshes that succeeded.", _tokens?.Refreshes ?? 0);
         w.Gauge(Prefix + "batches_in_flight", "Batches written or waiting, not yet confirmed.", c.BatchesUnconfirmed);

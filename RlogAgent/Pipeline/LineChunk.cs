@@ -77,7 +77,10 @@ public sealed class LineChunk
         }
 
         _lines[Count++] = line;
-        FileBytes += line.NextOffset - line.Offset;
+
+        // An event's next offset is where a restart resumes, which waits for an older event still
+        // open on another stream: it can be behind the event's own offset.
+        FileBytes += Math.Max(0, line.NextOffset - line.Offset);
     }
 
     /// <summary>Grows the buffer to at least <paramref name="bytes"/>, keeping its first <paramref name="keep"/> bytes.</summary>
