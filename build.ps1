@@ -13,15 +13,19 @@
     image    publish, then the container image from scratch with buildah (deploy/container/build-image.sh)
     demo     start the reference server and the agent, write a log, show its lines arriving
     bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md); `bench -Quick` smoke-runs it
+    soak     the churn soak test (files rotated, truncated, deleted; server restarted and refusing; agent
+             SIGKILLed), `-Minutes N` long (default 10); not part of `test`
   Stops at the first failure, with that step's exit code.
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'publish', 'image', 'demo', 'bench')]
+    [ValidateSet('build', 'test', 'publish', 'image', 'demo', 'bench', 'soak')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release',
     # bench only: a short smoke run (bench/run-bench.ps1 -Quick)
-    [switch] $Quick
+    [switch] $Quick,
+    # soak only: how long the churn runs, in minutes
+    [double] $Minutes = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -189,6 +193,14 @@ switch ($Task) {
     'bench' {
         & (Join-Path $root 'bench/run-bench.ps1') -Quick:$Quick
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'soak' {
+        Invoke-Build
+        $env:RLOG_SOAK_MINUTES = $Minutes.ToString([Globalization.CultureInfo]::InvariantCulture)
+        Invoke-Step "soak ($Minutes min)" {
+            dotnet test (Join-Path $root 'RlogAgent.Tests/RlogAgent.Tests.csproj') -c $Configuration --no-build `
+                --filter 'TestCategory=Soak' --logger 'console;verbosity=normal'
+        }
     }
 }
 exit 0
