@@ -1,0 +1,313 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Rlog.V1;
+
+namespace RlogServer.Storage.Postgres;
+
+/// <summary>
+/// Lines in PostgreSQL. A batch is one transaction: a per-agent advisory lock, a binary
+/// <c>COPY</c> of its lines into a temporary staging table, then one
+/// <c>INSERT ... SELECT ... ON CONFLICT DO NOTHING</c> into the day partition.
+/// </summary>
+internal sealed class PostgresLineStore : ILineStore
+{
+    private const string Columns =
+        "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, ts, received_at, attributes::text";
+
+    // Per pooled connection, created on first use and kept (the pool does not reset connections);
+    // ON COMMIT DELETE ROWS empties it at every commit.
+    private const string CreateStaging = """
+        CREATE TEMP TABLE IF NOT EXISTS lines_staging (
+            file_id text NOT NULL,
+            file_offset bigint NOT NULL,
+            label text NOT NULL,
+            source text NOT NULL,
+            line text NOT NULL,
+            ts timestamptz NOT NULL,
+            attributes text
+        ) ON COMMIT DELETE ROWS
+        """;
+
+    // The agent's lock makes the check of other days' partitions and the insert one step for
+    // that agent across every replica: during a fail-over the same batch may be stored by two
+    // replicas at once, and only one of them may find its lines new.
+    private const string LockAgent = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))";
+
+    private const string CopyStaging =
+        "COPY lines_staging (file_id, file_offset, label, source, line, ts, attributes) FROM STDIN (FORMAT BINARY)";
+
+    // ON CONFLICT covers the batch's own day (and a line twice in one batch); NOT EXISTS the
+    // other days, through each partition's unique index.
+    private const string InsertFromStaging = """
+        INSERT INTO lines (day, agent_uuid, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
+        SELECT $1, $2, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
+        FROM lines_staging s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM lines l
+            WHERE l.agent_uuid = $2 AND l.file_id = s.file_id AND l.file_offset = s.file_offset AND l.day <> $1)
+        ON CONFLICT DO NOTHING
+        """;
+
+    // "no partition of relation found for row": the partition cache was stale.
+    private const string NoPartitionSqlState = "23514";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresPartitions _partitions;
+
+    public PostgresLineStore(NpgsqlDataSource dataSource, PostgresPartitions partitions)
+    {
+        _dataSource = dataSource;
+        _partitions = partitions;
+    }
+
+    public async Task<BatchStoreResult> StoreBatchAsync(
+        string agentUuid,
+        LogBatch batch,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentUuid);
+        ArgumentNullException.ThrowIfNull(batch);
+        var uuid = Guid.Parse(agentUuid);
+        receivedAt = receivedAt.ToUniversalTime();
+        var day = DateOnly.FromDateTime(receivedAt.UtcDateTime);
+        await _partitions.EnsureAsync(day, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StoreOnceAsync(uuid, day, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == NoPartitionSqlState)
+        {
+            _partitions.Forget();
+            await _partitions.EnsureAsync(day, cancellationToken).ConfigureAwait(false);
+            return await StoreOnceAsync(uuid, day, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public long CountLines(string? agentUuid = null)
+    {
+        if (agentUuid is null)
+        {
+            return PostgresDatabase.Count(_dataSource, "SELECT count(*) FROM lines");
+        }
+
+        return PostgresDatabase.ParseUuid(agentUuid) is { } uuid
+            ? PostgresDatabase.Count(_dataSource, "SELECT count(*) FROM lines WHERE agent_uuid = $1", uuid)
+            : 0;
+    }
+
+    public IReadOnlyList<StoredLine> ReadLines(string? agentUuid = null)
+    {
+        using var command = _dataSource.CreateCommand();
+        if (agentUuid is null)
+        {
+            command.CommandText = $"SELECT {Columns} FROM lines ORDER BY id";
+        }
+        else if (PostgresDatabase.ParseUuid(agentUuid) is { } uuid)
+        {
+            command.CommandText = $"SELECT {Columns} FROM lines WHERE agent_uuid = $1 ORDER BY id";
+            command.Parameters.AddWithValue(uuid);
+        }
+        else
+        {
+            return [];
+        }
+
+        using var reader = command.ExecuteReader();
+        var lines = new List<StoredLine>();
+        while (reader.Read())
+        {
+            lines.Add(ReadLine(reader));
+        }
+
+        return lines;
+    }
+
+    public IReadOnlyList<LabelCount> CountLinesByLabel()
+    {
+        using var command = _dataSource.CreateCommand("SELECT label, count(*) AS n FROM lines GROUP BY label ORDER BY n DESC, label");
+        using var reader = command.ExecuteReader();
+        var counts = new List<LabelCount>();
+        while (reader.Read())
+        {
+            counts.Add(new LabelCount(reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<StoredLine>> QueryAsync(LineQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = _dataSource.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE true");
+        if (!AddFilters(command, sql, query))
+        {
+            return [];
+        }
+
+        sql.Append(" ORDER BY ts DESC, id DESC LIMIT ").Append(query.Limit);
+        command.CommandText = sql.ToString();
+        var lines = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        lines.Reverse();
+        return lines;
+    }
+
+    public async Task<IReadOnlyList<StoredLine>> ReadAfterAsync(LineQuery query, long afterId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = _dataSource.CreateCommand();
+        command.Parameters.AddWithValue(afterId);
+        var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE id > $1");
+        if (!AddFilters(command, sql, query))
+        {
+            return [];
+        }
+
+        sql.Append(" ORDER BY id LIMIT ").Append(query.Limit);
+        command.CommandText = sql.ToString();
+        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
+    {
+        // The sequence, not max(id): lines carry only a BRIN index on id, and any id handed out
+        // so far is as good a starting point for following.
+        await using var command = _dataSource.CreateCommand("SELECT COALESCE(pg_sequence_last_value('lines_id_seq'), 0)");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        await _partitions.DropBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false);
+        return -1;
+    }
+
+    private async Task<BatchStoreResult> StoreOnceAsync(
+        Guid agentUuid,
+        DateOnly day,
+        LogBatch batch,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var prepare = new NpgsqlBatch(connection, transaction))
+        {
+            prepare.BatchCommands.Add(new NpgsqlBatchCommand(CreateStaging));
+            var lockAgent = new NpgsqlBatchCommand(LockAgent);
+            lockAgent.Parameters.AddWithValue(agentUuid);
+            prepare.BatchCommands.Add(lockAgent);
+            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            foreach (var log in batch.Logs)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(log.FileId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                // bigint is signed 64-bit; the cast keeps every bit of the offset.
+                await importer.WriteAsync(unchecked((long)log.Offset), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(log.Label, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(log.Source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(log.Line, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(StorageTime.EventTime(log.Timestamp, receivedAt), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                if (LineAttributes.ToJson(log.Attributes) is { } attributes)
+                {
+                    await importer.WriteAsync(attributes, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        int stored;
+        await using (var insert = new NpgsqlCommand(InsertFromStaging, connection, transaction))
+        {
+            insert.Parameters.AddWithValue(day);
+            insert.Parameters.AddWithValue(agentUuid);
+            insert.Parameters.AddWithValue(batch.BatchId);
+            insert.Parameters.AddWithValue(receivedAt);
+            stored = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BatchStoreResult(stored, batch.Logs.Count - stored);
+    }
+
+    // False when a filter can match nothing (an agent that is no uuid).
+    private static bool AddFilters(NpgsqlCommand command, StringBuilder sql, LineQuery query)
+    {
+        if (query.Label is not null)
+        {
+            command.Parameters.AddWithValue(query.Label);
+            sql.Append(" AND label = $").Append(command.Parameters.Count);
+        }
+
+        if (query.AgentUuid is not null)
+        {
+            if (PostgresDatabase.ParseUuid(query.AgentUuid) is not { } uuid)
+            {
+                return false;
+            }
+
+            command.Parameters.AddWithValue(uuid);
+            sql.Append(" AND agent_uuid = $").Append(command.Parameters.Count);
+        }
+
+        if (query.Since is { } since)
+        {
+            command.Parameters.AddWithValue(since.ToUniversalTime());
+            sql.Append(" AND ts >= $").Append(command.Parameters.Count);
+        }
+
+        if (query.Until is { } until)
+        {
+            command.Parameters.AddWithValue(until.ToUniversalTime());
+            sql.Append(" AND ts < $").Append(command.Parameters.Count);
+        }
+
+        if (query.Contains is not null)
+        {
+            command.Parameters.AddWithValue(query.Contains);
+            sql.Append(" AND strpos(line, $").Append(command.Parameters.Count).Append(") > 0");
+        }
+
+        return true;
+    }
+
+    private static async Task<List<StoredLine>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var lines = new List<StoredLine>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lines.Add(ReadLine(reader));
+        }
+
+        return lines;
+    }
+
+    private static StoredLine ReadLine(NpgsqlDataReader reader) =>
+        new(
+            AgentUuid: reader.GetGuid(1).ToString(),
+            Label: reader.GetString(2),
+            Line: reader.GetString(3),
+            Source: reader.GetString(4),
+            FileId: reader.GetString(5),
+            Offset: unchecked((ulong)reader.GetInt64(6)),
+            BatchId: reader.GetString(7))
+        {
+            Id = reader.GetInt64(0),
+            Timestamp = reader.GetFieldValue<DateTimeOffset>(8),
+            ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
+            Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
+        };
+}
