@@ -112,7 +112,7 @@ public sealed class ServerCommandLineTests
     public async Task Tail_TwoOfFiveLines_PrintsLastTwoWithLabels()
     {
         var batches = await FillDatabaseAsync();
-        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"[{log.Label}] {log.Line}");
+        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{LineFormatter.Rfc3339(log.Timestamp.ToDateTimeOffset())} [{log.Label}] {log.Line}");
 
         var (exitCode, output, _) = await InvokeAsync("tail", "--db", _databasePath, "-n", "2");
 
@@ -151,7 +151,7 @@ public sealed class ServerCommandLineTests
     {
         var batches = new[] { LogBatches.Lines("file-1", 2, label: "nginx"), LogBatches.Lines("file-2", 3, label: "app") };
         using var store = new LogStore(_databasePath);
-        await store.RecordRegistrationAsync(AgentUuid, "host", "linux", "1", DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        await store.Agents.RecordRegistrationAsync(AgentUuid, "host", "linux", "1", DateTimeOffset.UtcNow).WaitAsync(Timeout);
         foreach (var batch in batches)
         {
             await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
