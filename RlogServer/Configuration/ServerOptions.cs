@@ -59,6 +59,14 @@ public sealed class ServerOptions
     /// <summary>Register and Refresh calls one peer address may make at once before the rate applies. Default 200.</summary>
     public int AuthBurst { get; set; } = DefaultAuthBurst;
 
+    /// <summary>
+    /// Whether agents get a secret at registration, without which their uuid is not handed out
+    /// again. Default true. False behaves as servers did before secrets: re-registration by uuid
+    /// alone (one host can then write under another's identity); kept for tests of agents
+    /// against such servers.
+    /// </summary>
+    public bool IssueAgentSecrets { get; set; } = true;
+
     /// <summary>Field sizes and counts accepted in a batch.</summary>
     public IngestLimits Limits { get; set; } = new();
 

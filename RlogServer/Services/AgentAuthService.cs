@@ -19,6 +19,7 @@ namespace RlogServer.Services;
 internal sealed class AgentAuthService : AuthService.AuthServiceBase
 {
     private readonly byte[][] _projectKeys;
+    private readonly bool _issueSecrets;
     private readonly LogStore _store;
     private readonly TokenService _tokens;
     private readonly AuthRateLimiter _rateLimiter;
@@ -34,6 +35,7 @@ internal sealed class AgentAuthService : AuthService.AuthServiceBase
         ILogger<AgentAuthService> logger)
     {
         _projectKeys = options.ProjectKeys.Select(Encoding.UTF8.GetBytes).ToArray();
+        _issueSecrets = options.IssueAgentSecrets;
         _store = store;
         _tokens = tokens;
         _rateLimiter = rateLimiter;
@@ -71,7 +73,11 @@ internal sealed class AgentAuthService : AuthService.AuthServiceBase
         var cancellationToken = context.CancellationToken;
         var known = await _store.Agents.FindSecretAsync(agentUuid, cancellationToken).ConfigureAwait(false);
         var secret = string.Empty;
-        if (known.SecretHash is { } onRecord)
+        if (!_issueSecrets)
+        {
+            // The uuid alone, as before secrets existed.
+        }
+        else if (known.SecretHash is { } onRecord)
         {
             if (!PresentsSecret(request.AgentSecret, onRecord))
             {
