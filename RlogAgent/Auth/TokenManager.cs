@@ -30,8 +30,11 @@ public sealed class TokenManager : ITokenSource
     /// <summary>Longest access lifetime taken at face value.</summary>
     public static readonly TimeSpan MaxBelievableLifetime = TimeSpan.FromDays(1);
 
-    /// <summary>Shortest wait before a scheduled refresh, whatever the token says: never a refresh per call.</summary>
-    public static readonly TimeSpan MinRefreshDelay = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Shortest wait before a scheduled refresh, whatever the token says: a lifetime measured as a
+    /// few milliseconds (clocks apart by almost exactly the lifetime) must not mean a refresh per call.
+    /// </summary>
+    public static readonly TimeSpan MinRefreshDelay = TimeSpan.FromSeconds(1);
 
     private readonly AuthService.AuthServiceClient _client;
     private readonly AgentStateStore _state;
