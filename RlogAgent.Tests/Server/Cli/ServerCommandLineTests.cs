@@ -139,6 +139,29 @@ public sealed class ServerCommandLineTests
         });
     }
 
+    [TestCase("--retention", "forever")]
+    [TestCase("--metrics-listen", "nowhere")]
+    public async Task Invoke_BadRetentionOrMetricsAddress_ExitsWithUsageErrorNamingTheOption(string option, string value)
+    {
+        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--db", _databasePath, option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(error, Does.Contain(option));
+            Assert.That(File.Exists(_databasePath), Is.False);
+        });
+    }
+
+    [TestCase("7d", 7 * 24)]
+    [TestCase("12h", 12)]
+    [TestCase("2w", 14 * 24)]
+    public void DurationText_TryParse_UnitsRead(string text, int hours)
+    {
+        Assert.That(DurationText.TryParse(text, out var duration), Is.True);
+        Assert.That(duration, Is.EqualTo(TimeSpan.FromHours(hours)));
+    }
+
     [Test]
     public void CollectProjectKeys_ArgumentsAndEnvironment_MergedWithoutBlanksOrRepeats()
     {
