@@ -26,7 +26,7 @@ try
 
     Console.WriteLine(string.Create(
         inv,
-        $"load agents={options.Agents} seconds={stopwatch.Elapsed.TotalSeconds:F1} confirmed={total} lines_per_s={total / stopwatch.Elapsed.TotalSeconds:F0} resent={agents.Sum(a => a.LastCall.Sum(b => b.Logs.Count))}"));
+        $"load agents={options.Agents} seconds={stopwatch.Elapsed.TotalSeconds:F1} confirmed={total} lines_per_s={total / stopwatch.Elapsed.TotalSeconds:F0} resent={agents.Sum(a => a.LastCall.Sum(b => b.Logs.Count))} cpu_s={Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2}"));
     return 0;
 }
 finally

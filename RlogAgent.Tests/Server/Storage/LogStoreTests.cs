@@ -64,6 +64,27 @@ public sealed class LogStoreTests
     }
 
     [Test]
+    public async Task StoreBatchAsync_PartlyStoredTheDayBefore_OnlyTheNewLinesStored()
+    {
+        using var store = _database.Open();
+        var monday = new DateTimeOffset(2026, 11, 23, 23, 59, 0, TimeSpan.Zero);
+        var whole = LogBatches.Lines("file-1", 10);
+        var firstHalf = new LogBatch { BatchId = "first-half" };
+        firstHalf.Logs.Add(whole.Logs.Take(5));
+        await store.StoreBatchAsync(AgentUuid, firstHalf, monday).WaitAsync(Timeout);
+        await store.StoreBatchAsync(AgentUuid, LogBatches.Lines("file-2", 3), monday).WaitAsync(Timeout);
+
+        var resent = await store.StoreBatchAsync(AgentUuid, whole, monday.AddMinutes(2)).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resent, Is.EqualTo(new BatchStoreResult(Stored: 5, Duplicates: 5)));
+            Assert.That(store.CountLines(), Is.EqualTo(13));
+            Assert.That(store.ReadLines().Select(l => (l.FileId, l.Offset)).Distinct().Count(), Is.EqualTo(13));
+        });
+    }
+
+    [Test]
     public async Task StoreBatchAsync_SameKeyTwiceInOneBatch_StoredOnce()
     {
         using var store = _database.Open();

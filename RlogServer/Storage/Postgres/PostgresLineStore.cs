@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -20,9 +21,10 @@ internal sealed class PostgresLineStore : ILineStore
     // ON COMMIT DELETE ROWS empties it at every commit.
     private const string CreateStaging = """
         CREATE TEMP TABLE IF NOT EXISTS lines_staging (
-            file_id text COLLATE "C" NOT NULL,
+            file_key uuid NOT NULL,
+            file_id text NOT NULL,
             file_offset bigint NOT NULL,
-            label text COLLATE "C" NOT NULL,
+            label text NOT NULL,
             source text NOT NULL,
             line text NOT NULL,
             ts timestamptz NOT NULL,
@@ -36,24 +38,50 @@ internal sealed class PostgresLineStore : ILineStore
     private const string LockAgent = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))";
 
     private const string CopyStaging =
-        "COPY lines_staging (file_id, file_offset, label, source, line, ts, attributes) FROM STDIN (FORMAT BINARY)";
+        "COPY lines_staging (file_key, file_id, file_offset, label, source, line, ts, attributes) FROM STDIN (FORMAT BINARY)";
 
-    // ON CONFLICT covers the batch's own day (and a line twice in one batch); the two NOT
-    // EXISTS the other days, through each partition's unique index. The day is written into
-    // them as a literal so that the planner prunes the batch's own partition from them: with a
-    // parameter it cannot, and probing the own partition twice per line was a fifth of the cost.
-    // (>= the next day rather than > the day: range pruning does not know dates are whole.)
-    // With one partition (the usual case within a day) they cost nothing. {0} is the day, {1} the next.
-    private const string InsertFromStagingFormat = """
-        INSERT INTO lines (day, agent_uuid, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
-        SELECT $1, $2, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
+    // Whether another day's partition holds any line of this agent in the offset range the batch
+    // covers in each of its files: one index range probe per file and partition, where checking
+    // every line against every other day cost a probe per line and partition. Almost always
+    // false (a re-send across midnight makes it true), and then the plain insert below is exact.
+    // Days are literals, {0} the batch's day and {1} the next, so the planner prunes the batch's
+    // own partition (a parameter cannot be pruned at plan time, and "> day" does not exclude
+    // [day, day + 1) for range pruning).
+    private const string OtherDaysOverlapFormat = """
+        SELECT EXISTS (
+            SELECT 1 FROM (
+                SELECT file_key, min(file_offset) AS lo, max(file_offset) AS hi FROM lines_staging GROUP BY file_key
+            ) r
+            WHERE EXISTS (
+                    SELECT 1 FROM lines l
+                    WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
+                      AND l.day < DATE '{0}')
+               OR EXISTS (
+                    SELECT 1 FROM lines l
+                    WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
+                      AND l.day >= DATE '{1}'))
+        """;
+
+    // ON CONFLICT covers the batch's own day (and a line twice in one batch).
+    private const string InsertFromStaging = """
+        INSERT INTO lines (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
+        SELECT $1, $2, s.file_key, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
+        FROM lines_staging s
+        ON CONFLICT DO NOTHING
+        """;
+
+    // The same, line by line against the other days' partitions: only when the range check found
+    // an overlap. {0} and {1} as above.
+    private const string InsertFromStagingCheckingOtherDaysFormat = """
+        INSERT INTO lines (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
+        SELECT $1, $2, s.file_key, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
         FROM lines_staging s
         WHERE NOT EXISTS (
                 SELECT 1 FROM lines l
-                WHERE l.agent_uuid = $2 AND l.file_id = s.file_id AND l.file_offset = s.file_offset AND l.day < DATE '{0}')
+                WHERE l.agent_uuid = $2 AND l.file_key = s.file_key AND l.file_offset = s.file_offset AND l.day < DATE '{0}')
             AND NOT EXISTS (
                 SELECT 1 FROM lines l
-                WHERE l.agent_uuid = $2 AND l.file_id = s.file_id AND l.file_offset = s.file_offset AND l.day >= DATE '{1}')
+                WHERE l.agent_uuid = $2 AND l.file_key = s.file_key AND l.file_offset = s.file_offset AND l.day >= DATE '{1}')
         ON CONFLICT DO NOTHING
         """;
 
@@ -216,9 +244,17 @@ internal sealed class PostgresLineStore : ILineStore
             // Synchronous writes: they fill Npgsql's buffer and only block when it goes out
             // (this runs on a pool thread of its own); an await per field cost more CPU per line
             // than the whole protobuf parse.
+            var fileKeys = new Dictionary<string, Guid>(StringComparer.Ordinal);
             foreach (var log in batch.Logs)
             {
+                if (!fileKeys.TryGetValue(log.FileId, out var fileKey))
+                {
+                    fileKey = FileKey(log.FileId);
+                    fileKeys.Add(log.FileId, fileKey);
+                }
+
                 importer.StartRow();
+                importer.Write(fileKey, NpgsqlDbType.Uuid);
                 importer.Write(log.FileId, NpgsqlDbType.Text);
                 // bigint is signed 64-bit; the cast keeps every bit of the offset.
                 importer.Write(unchecked((long)log.Offset), NpgsqlDbType.Bigint);
@@ -239,8 +275,20 @@ internal sealed class PostgresLineStore : ILineStore
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var today = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var tomorrow = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        bool overlapsOtherDays;
+        await using (var check = new NpgsqlCommand(
+            string.Format(CultureInfo.InvariantCulture, OtherDaysOverlapFormat, today, tomorrow), connection, transaction))
+        {
+            check.Parameters.AddWithValue(agentUuid);
+            overlapsOtherDays = (bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
         int stored;
-        var insertSql = string.Format(CultureInfo.InvariantCulture, InsertFromStagingFormat, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var insertSql = overlapsOtherDays
+            ? string.Format(CultureInfo.InvariantCulture, InsertFromStagingCheckingOtherDaysFormat, today, tomorrow)
+            : InsertFromStaging;
         await using (var insert = new NpgsqlCommand(insertSql, connection, transaction))
         {
             insert.Parameters.AddWithValue(day);
@@ -252,6 +300,20 @@ internal sealed class PostgresLineStore : ILineStore
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new BatchStoreResult(stored, batch.Logs.Count - stored);
+    }
+
+    /// <summary>
+    /// The fixed-width stand-in for a file id in the unique key: the first 16 bytes of its
+    /// SHA-256. Comparing 16 bytes is what made the key cheap to check (the variable-width text
+    /// made every btree comparison decode the tuple); two file ids of one agent sharing a key
+    /// would need a 128-bit SHA-256 collision.
+    /// </summary>
+    internal static Guid FileKey(string fileId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        var bytes = Encoding.UTF8.GetBytes(fileId);
+        SHA256.HashData(bytes, hash);
+        return new Guid(hash[..16]);
     }
 
     // False when a filter can match nothing (an agent that is no uuid).

@@ -17,14 +17,12 @@ internal static class PostgresMigrations
     [
         // Lines are partitioned by the UTC day they arrived (day), so retention drops whole
         // partitions. A unique key on a partitioned table must hold the partition key, so
-        // (agent_uuid, file_offset, day, file_id) is unique per day; the ingest statement
-        // checks the other days itself, under a per-agent lock (PostgresLineStore). The key's
-        // fixed-width columns come first: a profile of ingest had btree comparisons reaching
-        // into the variable-width file_id for every line as its top cost; now most comparisons
-        // are decided before it.
+        // (agent_uuid, file_key, file_offset, day) is unique per day; the ingest checks the other
+        // days itself, under a per-agent lock (PostgresLineStore). file_key is the first 16 bytes
+        // of SHA-256(file_id): a fixed-width key, where a profile of ingest had btree comparisons
+        // decoding the variable-width file_id for every line as its top cost.
         // ts is the event time (Log.timestamp, else the received time): query's time range.
-        // file_id and label compare bytewise (COLLATE "C"): they are names, not prose, and the
-        // unique key is checked for every line stored.
+        // label compares bytewise (COLLATE "C"): it is a name, not prose, and indexed.
         """
         CREATE TABLE agents (
             agent_uuid uuid PRIMARY KEY,
@@ -76,7 +74,8 @@ internal static class PostgresMigrations
             id bigint NOT NULL DEFAULT nextval('lines_id_seq'),
             day date NOT NULL,
             agent_uuid uuid NOT NULL,
-            file_id text COLLATE "C" NOT NULL,
+            file_key uuid NOT NULL,
+            file_id text NOT NULL,
             file_offset bigint NOT NULL,
             label text COLLATE "C" NOT NULL,
             source text NOT NULL,
@@ -85,7 +84,7 @@ internal static class PostgresMigrations
             attributes jsonb,
             batch_id text NOT NULL,
             received_at timestamptz NOT NULL,
-            CONSTRAINT lines_key UNIQUE (agent_uuid, file_offset, day, file_id)
+            CONSTRAINT lines_key UNIQUE (agent_uuid, file_key, file_offset, day)
         ) PARTITION BY RANGE (day);
         ALTER SEQUENCE lines_id_seq OWNED BY lines.id;
         CREATE INDEX lines_label_ts ON lines (label, ts);
