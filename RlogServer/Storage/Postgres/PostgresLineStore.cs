@@ -41,17 +41,15 @@ internal sealed class PostgresLineStore : ILineStore
         "COPY lines_staging (file_key, file_id, file_offset, label, source, line, ts, attributes) FROM STDIN (FORMAT BINARY)";
 
     // Whether another day's partition holds any line of this agent in the offset range the batch
-    // covers in each of its files: one index range probe per file and partition, where checking
-    // every line against every other day cost a probe per line and partition. Almost always
-    // false (a re-send across midnight makes it true), and then the plain insert below is exact.
-    // Days are literals, {0} the batch's day and {1} the next, so the planner prunes the batch's
-    // own partition (a parameter cannot be pruned at plan time, and "> day" does not exclude
-    // [day, day + 1) for range pruning).
+    // covers in each of its files ($2, $3, $4: file keys, lowest and highest offsets): one index
+    // range probe per file and partition, where checking every line against every other day
+    // cost a probe per line and partition. Almost always false (a re-send across midnight makes
+    // it true), and then the plain paths below are exact. Days are literals, {0} the batch's day
+    // and {1} the next, so the planner prunes the batch's own partition (a parameter cannot be
+    // pruned at plan time, and "> day" does not exclude [day, day + 1) for range pruning).
     private const string OtherDaysOverlapFormat = """
         SELECT EXISTS (
-            SELECT 1 FROM (
-                SELECT file_key, min(file_offset) AS lo, max(file_offset) AS hi FROM lines_staging GROUP BY file_key
-            ) r
+            SELECT 1 FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS r(file_key, lo, hi)
             WHERE EXISTS (
                     SELECT 1 FROM lines l
                     WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
@@ -61,6 +59,12 @@ internal sealed class PostgresLineStore : ILineStore
                     WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
                       AND l.day >= DATE '{1}'))
         """;
+
+    // The fast path's COPY, straight into the day partition {0}.
+    private const string CopyPartitionFormat =
+        "COPY {0} (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at) FROM STDIN (FORMAT BINARY)";
+
+    private const string FreshSavepoint = "fresh_lines";
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
@@ -113,7 +117,7 @@ internal sealed class PostgresLineStore : ILineStore
         {
             return await StoreOnceAsync(uuid, day, batch, receivedAt, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState == NoPartitionSqlState)
+        catch (PostgresException ex) when (ex.SqlState is NoPartitionSqlState or PostgresErrorCodes.UndefinedTable)
         {
             _partitions.Forget();
             await _partitions.EnsureAsync(day, cancellationToken).ConfigureAwait(false);
@@ -227,64 +231,57 @@ internal sealed class PostgresLineStore : ILineStore
         DateTimeOffset receivedAt,
         CancellationToken cancellationToken)
     {
+        var files = FileRanges(batch);
+        var today = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var tomorrow = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        bool overlapsOtherDays;
         await using (var prepare = new NpgsqlBatch(connection, transaction))
         {
-            prepare.BatchCommands.Add(new NpgsqlBatchCommand(CreateStaging));
             var lockAgent = new NpgsqlBatchCommand(LockAgent);
             lockAgent.Parameters.AddWithValue(agentUuid);
             prepare.BatchCommands.Add(lockAgent);
-            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
-        {
-            // Synchronous writes: they fill Npgsql's buffer and only block when it goes out
-            // (this runs on a pool thread of its own); an await per field cost more CPU per line
-            // than the whole protobuf parse.
-            var fileKeys = new Dictionary<string, Guid>(StringComparer.Ordinal);
-            foreach (var log in batch.Logs)
-            {
-                if (!fileKeys.TryGetValue(log.FileId, out var fileKey))
-                {
-                    fileKey = FileKey(log.FileId);
-                    fileKeys.Add(log.FileId, fileKey);
-                }
-
-                importer.StartRow();
-                importer.Write(fileKey, NpgsqlDbType.Uuid);
-                importer.Write(log.FileId, NpgsqlDbType.Text);
-                // bigint is signed 64-bit; the cast keeps every bit of the offset.
-                importer.Write(unchecked((long)log.Offset), NpgsqlDbType.Bigint);
-                importer.Write(log.Label, NpgsqlDbType.Text);
-                importer.Write(log.Source, NpgsqlDbType.Text);
-                importer.Write(log.Line, NpgsqlDbType.Text);
-                importer.Write(StorageTime.EventTime(log.Timestamp, receivedAt), NpgsqlDbType.TimestampTz);
-                if (LineAttributes.ToJson(log.Attributes) is { } attributes)
-                {
-                    importer.Write(attributes, NpgsqlDbType.Text);
-                }
-                else
-                {
-                    importer.WriteNull();
-                }
-            }
-
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var today = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var tomorrow = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        bool overlapsOtherDays;
-        await using (var check = new NpgsqlCommand(
-            string.Format(CultureInfo.InvariantCulture, OtherDaysOverlapFormat, today, tomorrow), connection, transaction))
-        {
+            var check = new NpgsqlBatchCommand(string.Format(CultureInfo.InvariantCulture, OtherDaysOverlapFormat, today, tomorrow));
             check.Parameters.AddWithValue(agentUuid);
-            overlapsOtherDays = (bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            check.Parameters.AddWithValue(files.Values.Select(f => f.Key).ToArray());
+            check.Parameters.AddWithValue(files.Values.Select(f => f.Low).ToArray());
+            check.Parameters.AddWithValue(files.Values.Select(f => f.High).ToArray());
+            prepare.BatchCommands.Add(check);
+            await using var reader = await prepare.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            overlapsOtherDays = reader.GetBoolean(0);
         }
 
+        if (!overlapsOtherDays)
+        {
+            // The usual batch: lines never seen. COPY straight into the day's partition (bulk
+            // heap inserts, no staging, no per-line conflict pre-check); a line already there
+            // makes the unique index refuse the COPY, and the savepoint takes it back.
+            await transaction.SaveAsync(FreshSavepoint, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CopyAsync(connection, string.Format(CultureInfo.InvariantCulture, CopyPartitionFormat, PostgresPartitions.TableName(day)), batch, files, receivedAt, day, agentUuid, cancellationToken)
+                    .ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new BatchStoreResult(batch.Logs.Count, 0);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                await transaction.RollbackAsync(FreshSavepoint, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // A re-sent batch (or one that spans midnight): through the staging table, each line
+        // inserted unless it is there already.
+        await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await CopyAsync(connection, CopyStaging, batch, files, receivedAt, day: null, agentUuid, cancellationToken).ConfigureAwait(false);
         int stored;
         var insertSql = overlapsOtherDays
             ? string.Format(CultureInfo.InvariantCulture, InsertFromStagingCheckingOtherDaysFormat, today, tomorrow)
@@ -300,6 +297,76 @@ internal sealed class PostgresLineStore : ILineStore
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new BatchStoreResult(stored, batch.Logs.Count - stored);
+    }
+
+    // Per file of the batch: its key and the lowest and highest offset the batch holds of it.
+    private static Dictionary<string, FileRange> FileRanges(LogBatch batch)
+    {
+        var files = new Dictionary<string, FileRange>(StringComparer.Ordinal);
+        foreach (var log in batch.Logs)
+        {
+            var offset = unchecked((long)log.Offset);
+            files[log.FileId] = files.TryGetValue(log.FileId, out var range)
+                ? range with { Low = Math.Min(range.Low, offset), High = Math.Max(range.High, offset) }
+                : new FileRange(FileKey(log.FileId), offset, offset);
+        }
+
+        return files;
+    }
+
+    // Binary COPY of the batch's lines: into a day partition when day is given (every column),
+    // else into the staging table (the per-line columns).
+    private static async Task CopyAsync(
+        NpgsqlConnection connection,
+        string copySql,
+        LogBatch batch,
+        Dictionary<string, FileRange> files,
+        DateTimeOffset receivedAt,
+        DateOnly? day,
+        Guid agentUuid,
+        CancellationToken cancellationToken)
+    {
+        var importer = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            // Synchronous writes: they fill Npgsql's buffer and only block when it goes out
+            // (this runs on a pool thread of its own); an await per field cost more CPU per line
+            // than the whole protobuf parse.
+            foreach (var log in batch.Logs)
+            {
+                importer.StartRow();
+                if (day is { } partitionDay)
+                {
+                    importer.Write(partitionDay, NpgsqlDbType.Date);
+                    importer.Write(agentUuid, NpgsqlDbType.Uuid);
+                }
+
+                importer.Write(files[log.FileId].Key, NpgsqlDbType.Uuid);
+                importer.Write(log.FileId, NpgsqlDbType.Text);
+                // bigint is signed 64-bit; the cast keeps every bit of the offset.
+                importer.Write(unchecked((long)log.Offset), NpgsqlDbType.Bigint);
+                importer.Write(log.Label, NpgsqlDbType.Text);
+                importer.Write(log.Source, NpgsqlDbType.Text);
+                importer.Write(log.Line, NpgsqlDbType.Text);
+                importer.Write(StorageTime.EventTime(log.Timestamp, receivedAt), NpgsqlDbType.TimestampTz);
+                if (LineAttributes.ToJson(log.Attributes) is { } attributes)
+                {
+                    importer.Write(attributes, day is null ? NpgsqlDbType.Text : NpgsqlDbType.Jsonb);
+                }
+                else
+                {
+                    importer.WriteNull();
+                }
+
+                if (day is not null)
+                {
+                    importer.Write(batch.BatchId, NpgsqlDbType.Text);
+                    importer.Write(receivedAt, NpgsqlDbType.TimestampTz);
+                }
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -384,4 +451,6 @@ internal sealed class PostgresLineStore : ILineStore
             ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
             Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
         };
+
+    private readonly record struct FileRange(Guid Key, long Low, long High);
 }
