@@ -166,6 +166,7 @@ function Invoke-Engine([string] $engine) {
         $cpuDb0 = Get-PostgresCpuSeconds
         $busy0 = Get-MachineBusySeconds
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $runStart = [DateTime]::UtcNow
         $run = Invoke-Load $url $Seconds (Join-Path $runDir 'load.log')
         $elapsed = $clock.Elapsed.TotalSeconds
         $cpuServer = (Get-CpuSeconds $server.Id) - $cpuServer0
@@ -184,6 +185,23 @@ function Invoke-Engine([string] $engine) {
     if ($LASTEXITCODE -ne 0) { Fail "stats --db $db" }
     $stored = [long](($stats | Select-String -Pattern '^lines\s+(\d+)').Matches[0].Groups[1].Value)
     $expected = $warm.Confirmed + $run.Confirmed
+
+    # Reading back: a label and a one-second range in the middle of the run, and tail (no label),
+    # each as a whole CLI process; the same query with -n 0 gives the process's own start and
+    # connect time, to subtract.
+    $middle = $runStart.AddSeconds($Seconds / 2)
+    $baseClock = [System.Diagnostics.Stopwatch]::StartNew()
+    & dotnet $serverDll query --db $db --label bench --since $middle.ToString('o') --until $middle.AddSeconds(1).ToString('o') -n 0 | Out-Null
+    $baseMs = $baseClock.ElapsedMilliseconds
+    $queryClock = [System.Diagnostics.Stopwatch]::StartNew()
+    $found = & dotnet $serverDll query --db $db --label bench --since $middle.ToString('o') --until $middle.AddSeconds(1).ToString('o') -n 100
+    if ($LASTEXITCODE -ne 0) { Fail "query --db $db" }
+    $queryMs = $queryClock.ElapsedMilliseconds
+    $tailClock = [System.Diagnostics.Stopwatch]::StartNew()
+    & dotnet $serverDll tail --db $db -n 20 | Out-Null
+    if ($LASTEXITCODE -ne 0) { Fail "tail --db $db" }
+    $tailMs = $tailClock.ElapsedMilliseconds
+    if (@($found).Count -ne 100) { Fail "query found $(@($found).Count) lines, not 100" }
     if ($engine -eq 'postgres') { Stop-Postgres }
     $lines = $run.Confirmed
     return [pscustomobject]@{
@@ -201,6 +219,9 @@ function Invoke-Engine([string] $engine) {
         Stored = $stored
         Expected = $expected
         ExactlyOnce = ($stored -eq $expected)
+        QueryMs = $queryMs
+        StartMs = $baseMs
+        TailMs = $tailMs
     }
 }
 
@@ -219,11 +240,11 @@ try {
     $table = @(
         "machine: $(& nproc) cores ($cpuModel), $([Math]::Round((Get-Content /proc/meminfo -TotalCount 1).Split(' ', [StringSplitOptions]::RemoveEmptyEntries)[1] / 1MB, 1)) GB; $Agents agents, batches of $BatchLines lines of 120 bytes, $Seconds s per engine after $WarmupSeconds s of warm-up",
         '',
-        '| engine | lines/s | server cores | database cores | server µs/line | database µs/line | load tool cores | other processes (cores) | load avg | stored = confirmed |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |'
+        '| engine | lines/s | server cores | database cores | server µs/line | database µs/line | load tool cores | other processes (cores) | load avg | stored = confirmed | query --label --since --until -n 100 (-n 0) | tail -n 20 |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: |'
     )
     foreach ($r in $results) {
-        $table += "| $($r.Engine) | $($r.LinesPerSecond.ToString('N0')) | $($r.ServerCores) | $($r.DatabaseCores) | $($r.ServerUsPerLine) | $($r.DatabaseUsPerLine) | $($r.LoadToolCores) | $($r.OtherCores) | $($r.LoadAverage) | $(if ($r.ExactlyOnce) { "yes ($($r.Stored.ToString('N0')))" } else { "NO: $($r.Stored) stored, $($r.Expected) confirmed" }) |"
+        $table += "| $($r.Engine) | $($r.LinesPerSecond.ToString('N0')) | $($r.ServerCores) | $($r.DatabaseCores) | $($r.ServerUsPerLine) | $($r.DatabaseUsPerLine) | $($r.LoadToolCores) | $($r.OtherCores) | $($r.LoadAverage) | $(if ($r.ExactlyOnce) { "yes ($($r.Stored.ToString('N0')))" } else { "NO: $($r.Stored) stored, $($r.Expected) confirmed" }) | $($r.QueryMs) ms ($($r.StartMs) ms) | $($r.TailMs) ms |"
     }
     $table | Set-Content (Join-Path $work 'results.md')
     $results | ConvertTo-Json | Set-Content (Join-Path $work 'results.json')

@@ -66,6 +66,9 @@ internal sealed class PostgresLineStore : ILineStore
 
     private const string FreshSavepoint = "fresh_lines";
 
+    // How far back, in ids, a query without a label looks first, then next (see QueryAsync).
+    private static readonly long[] QueryIdWindows = [100_000, 10_000_000, 1_000_000_000];
+
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
         INSERT INTO lines (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
@@ -180,11 +183,43 @@ internal sealed class PostgresLineStore : ILineStore
     public async Task<IReadOnlyList<StoredLine>> QueryAsync(LineQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Label is not null)
+        {
+            // (label, ts) answers it from the index, exactly.
+            return await QueryWindowAsync(query, aboveId: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Without a label there is no index on the event time alone (it cost a quarter of the
+        // database's CPU per line stored). The newest lines are looked for among the most
+        // recently stored ids first (BRIN on id), widening until enough are found: exact unless
+        // an event time is far out of line with when it arrived.
+        var top = await MaxIdAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var window in QueryIdWindows)
+        {
+            var lines = await QueryWindowAsync(query, top - window, cancellationToken).ConfigureAwait(false);
+            if (lines.Count >= query.Limit)
+            {
+                return lines;
+            }
+        }
+
+        return await QueryWindowAsync(query, aboveId: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    // aboveId: only lines with a higher id (a value, not an expression, so the BRIN index is used).
+    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, long? aboveId, CancellationToken cancellationToken)
+    {
         await using var command = _dataSource.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE true");
         if (!AddFilters(command, sql, query))
         {
             return [];
+        }
+
+        if (aboveId is { } above)
+        {
+            command.Parameters.AddWithValue(above);
+            sql.Append(" AND id > $").Append(command.Parameters.Count);
         }
 
         sql.Append(" ORDER BY ts DESC, id DESC LIMIT ").Append(query.Limit);
