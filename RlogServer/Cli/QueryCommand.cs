@@ -128,7 +128,7 @@ internal static class QueryCommand
             return;
         }
 
-        var page = query with { Limit = FollowPageSize };
+        var page = query with { Limit = FollowPageSize, ReceivedSince = timeProvider.GetUtcNow() - FollowSettle };
         var printed = new HashSet<long>();
         using var timer = new PeriodicTimer(FollowPollInterval, timeProvider);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

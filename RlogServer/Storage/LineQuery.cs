@@ -22,6 +22,12 @@ public sealed record LineQuery
     /// <summary>A substring the line must contain (case-sensitive).</summary>
     public string? Contains { get; init; }
 
+    /// <summary>
+    /// Only lines that arrived at or after this (roughly: engines may use it to skip old data,
+    /// never to drop a line that matches). Set by <c>--follow</c>, which wants new lines only.
+    /// </summary>
+    public DateTimeOffset? ReceivedSince { get; init; }
+
     /// <summary>Most lines returned.</summary>
     public int Limit { get; init; } = DefaultLimit;
 }

@@ -66,8 +66,8 @@ internal sealed class PostgresLineStore : ILineStore
 
     private const string FreshSavepoint = "fresh_lines";
 
-    // How far back, in ids, a query without a label looks first, then next (see QueryAsync).
-    private static readonly long[] QueryIdWindows = [100_000, 10_000_000, 1_000_000_000];
+    // How many days back a query without a label looks first, then next (see QueryAsync).
+    private static readonly int[] QueryDayWindows = [0, 1, 7];
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
@@ -186,28 +186,28 @@ internal sealed class PostgresLineStore : ILineStore
         if (query.Label is not null)
         {
             // (label, ts) answers it from the index, exactly.
-            return await QueryWindowAsync(query, aboveId: null, cancellationToken).ConfigureAwait(false);
+            return await QueryWindowAsync(query, fromDay: null, cancellationToken).ConfigureAwait(false);
         }
 
         // Without a label there is no index on the event time alone (it cost a quarter of the
-        // database's CPU per line stored). The newest lines are looked for among the most
-        // recently stored ids first (BRIN on id), widening until enough are found: exact unless
-        // an event time is far out of line with when it arrived.
-        var top = await MaxIdAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var window in QueryIdWindows)
+        // database's CPU per line stored). The newest lines are looked for in the newest day
+        // partitions first (a literal day bound prunes the others), widening until enough are
+        // found: exact unless an event time is far out of line with the day it arrived.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        foreach (var days in QueryDayWindows)
         {
-            var lines = await QueryWindowAsync(query, top - window, cancellationToken).ConfigureAwait(false);
+            var lines = await QueryWindowAsync(query, today.AddDays(-days), cancellationToken).ConfigureAwait(false);
             if (lines.Count >= query.Limit)
             {
                 return lines;
             }
         }
 
-        return await QueryWindowAsync(query, aboveId: null, cancellationToken).ConfigureAwait(false);
+        return await QueryWindowAsync(query, fromDay: null, cancellationToken).ConfigureAwait(false);
     }
 
-    // aboveId: only lines with a higher id (a value, not an expression, so the BRIN index is used).
-    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, long? aboveId, CancellationToken cancellationToken)
+    // fromDay: only the partitions of that day and later.
+    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateOnly? fromDay, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE true");
@@ -216,10 +216,9 @@ internal sealed class PostgresLineStore : ILineStore
             return [];
         }
 
-        if (aboveId is { } above)
+        if (fromDay is { } day)
         {
-            command.Parameters.AddWithValue(above);
-            sql.Append(" AND id > $").Append(command.Parameters.Count);
+            sql.Append(DayBound(day));
         }
 
         sql.Append(" ORDER BY ts DESC, id DESC LIMIT ").Append(query.Limit);
@@ -238,6 +237,12 @@ internal sealed class PostgresLineStore : ILineStore
         if (!AddFilters(command, sql, query))
         {
             return [];
+        }
+
+        if (query.ReceivedSince is { } since)
+        {
+            // The day before too: a replica's clock may lag the reader's.
+            sql.Append(DayBound(DateOnly.FromDateTime(since.UtcDateTime).AddDays(-1)));
         }
 
         sql.Append(" ORDER BY id LIMIT ").Append(query.Limit);
@@ -417,6 +422,10 @@ internal sealed class PostgresLineStore : ILineStore
         SHA256.HashData(bytes, hash);
         return new Guid(hash[..16]);
     }
+
+    // A literal lower bound on the day partition, so that the planner prunes the older ones.
+    private static string DayBound(DateOnly day) =>
+        string.Create(CultureInfo.InvariantCulture, $" AND day >= DATE '{day:yyyy-MM-dd}'");
 
     // False when a filter can match nothing (an agent that is no uuid).
     private static bool AddFilters(NpgsqlCommand command, StringBuilder sql, LineQuery query)
