@@ -46,7 +46,7 @@ internal static class ServerCommandLine
         var retention = new Option<string?>("--retention")
         {
             Description = $"Remove lines, heartbeats and spent tokens older than this (7d, 12h, 2w); hourly. Default: keep everything. Also {RetentionVariable}.",
-            DefaultValueFactory = _ => environment(RetentionVariable),
+            DefaultValueFactory = _ => environment(RetentionVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null,
         };
         var metricsListen = new Option<string?>("--metrics-listen")
         {

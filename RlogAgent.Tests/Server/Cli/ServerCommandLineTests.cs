@@ -153,6 +153,23 @@ public sealed class ServerCommandLineTests
         });
     }
 
+    [Test]
+    public async Task Invoke_RetentionFromEnvironmentMalformed_ExitsWithUsageErrorNamingIt()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await ServerCommandLine.Create(name => name == ServerCommandLine.RetentionVariable ? "soon" : null)
+            .Parse(["--project-key", "k", "--db", _databasePath])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
+            .WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(error.ToString(), Does.Contain("'soon'"));
+        });
+    }
+
     [TestCase("7d", 7 * 24)]
     [TestCase("12h", 12)]
     [TestCase("2w", 14 * 24)]
