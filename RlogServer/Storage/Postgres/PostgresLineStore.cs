@@ -495,6 +495,4 @@ internal sealed class PostgresLineStore : ILineStore
             ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
             Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
         };
-
-    private readonly record struct FileRange(Guid Key, long Low, long High);
 }
