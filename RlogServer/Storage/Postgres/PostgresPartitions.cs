@@ -37,12 +37,13 @@ internal sealed class PostgresPartitions
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var from = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var to = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        // The next day's too: creating a partition locks the parent table, better done now
+        // than by the first batch after midnight, with every agent waiting on it.
         await using (var command = new NpgsqlCommand(
             $"""
             SELECT pg_advisory_xact_lock({PartitionLockKey});
-            CREATE TABLE IF NOT EXISTS {TableName(day)} PARTITION OF lines FOR VALUES FROM ('{from}') TO ('{to}');
+            {CreateStatement(day)}
+            {CreateStatement(day.AddDays(1))}
             """,
             connection,
             transaction))
@@ -52,6 +53,14 @@ internal sealed class PostgresPartitions
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _known[day] = true;
+        _known[day.AddDays(1)] = true;
+    }
+
+    private static string CreateStatement(DateOnly day)
+    {
+        var from = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var to = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return $"CREATE TABLE IF NOT EXISTS {TableName(day)} PARTITION OF lines FOR VALUES FROM ('{from}') TO ('{to}');";
     }
 
     /// <summary>Forgets what is cached, after a partition turned out missing.</summary>
