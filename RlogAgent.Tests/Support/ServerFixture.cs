@@ -149,7 +149,7 @@ public sealed class TestServer : IAsyncDisposable
         var options = new ServerOptions
         {
             ProjectKeys = [ProjectKey],
-            DatabasePath = Path.Combine(folder, DatabaseFileName),
+            Database = Path.Combine(folder, DatabaseFileName),
         };
         configure?.Invoke(options);
 

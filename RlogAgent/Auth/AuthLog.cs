@@ -18,4 +18,7 @@ internal static partial class AuthLog
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Cannot reach the server for {Operation} ({Status}: {Detail}); retrying in {Delay}")]
     public static partial void AuthUnavailable(ILogger logger, string operation, string status, string detail, TimeSpan delay);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The server gave this agent a new uuid {NewAgentUuid} in place of {OldAgentUuid} (its secret was missing or not accepted)")]
+    public static partial void UuidReplaced(ILogger logger, string oldAgentUuid, string newAgentUuid);
 }

@@ -20,6 +20,22 @@ public sealed class TokenManager : ITokenSource
     /// <summary>Most lead time taken to refresh before expiry; shorter lifetimes refresh at 80 %.</summary>
     public static readonly TimeSpan MaxRefreshLead = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Access lifetime assumed when the one measured on receipt (expires_at minus the local clock)
+    /// is not believable: zero or less (the host clock is ahead of the server's by more than the
+    /// lifetime) or more than <see cref="MaxBelievableLifetime"/> (far behind).
+    /// </summary>
+    public static readonly TimeSpan FallbackLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest access lifetime taken at face value.</summary>
+    public static readonly TimeSpan MaxBelievableLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Shortest wait before a scheduled refresh, whatever the token says: a lifetime measured as a
+    /// few milliseconds (clocks apart by almost exactly the lifetime) must not mean a refresh per call.
+    /// </summary>
+    public static readonly TimeSpan MinRefreshDelay = TimeSpan.FromSeconds(1);
+
     private readonly AuthService.AuthServiceClient _client;
     private readonly AgentStateStore _state;
     private readonly string _projectKey;
@@ -33,6 +49,7 @@ public sealed class TokenManager : ITokenSource
     private string? _access;
     private string? _refresh;
     private string? _uuid;
+    private string? _secret;
     private DateTimeOffset _refreshAt = DateTimeOffset.MinValue;
     private long _generation;
 
@@ -63,6 +80,7 @@ public sealed class TokenManager : ITokenSource
     {
         _uuid = _state.LoadUuid();
         _refresh = _state.LoadRefreshToken();
+        _secret = _state.LoadSecret();
         await RenewAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -161,12 +179,26 @@ public sealed class TokenManager : ITokenSource
                 Hostname = AgentInfo.Hostname,
                 Os = RuntimeInformation.OSDescription,
                 AgentVersion = _agentVersion,
+                // A server that issues secrets hands a stored uuid only to its holder; one that
+                // issues none ignores the field.
+                AgentSecret = _secret ?? "",
             },
             deadline: DateTime.UtcNow + CallTimeout,
             cancellationToken: cancellationToken).ConfigureAwait(false);
 
+        if (!string.IsNullOrEmpty(response.AgentSecret))
+        {
+            _state.SaveSecret(response.AgentSecret);
+            _secret = response.AgentSecret;
+        }
+
         if (response.AgentUuid != _uuid)
         {
+            if (_uuid is not null)
+            {
+                AuthLog.UuidReplaced(_logger, _uuid, response.AgentUuid);
+            }
+
             _state.SaveUuid(response.AgentUuid);
             _uuid = response.AgentUuid;
         }
@@ -178,17 +210,28 @@ public sealed class TokenManager : ITokenSource
         AuthLog.Registered(_logger, _uuid);
     }
 
+    // Scheduled from the lifetime measured on receipt, on the local clock alone: comparing the
+    // server's absolute expiry with a host clock that is ahead by more than the lifetime would
+    // make every call refresh. The server's own "now" is unknown, so expires_at minus the local
+    // now stands for the lifetime, and an unbelievable one falls back to FallbackLifetime.
     private void SetAccess(string token, DateTimeOffset? expiresAt)
     {
         var now = _time.GetUtcNow();
-        if (expiresAt is { } expiry && expiry > now)
+        if (expiresAt is { } expiry)
         {
-            var lead = TimeSpan.FromTicks(Math.Min(MaxRefreshLead.Ticks, (expiry - now).Ticks / 5));
-            _refreshAt = expiry - lead;
+            var lifetime = expiry - now;
+            if (lifetime <= TimeSpan.Zero || lifetime > MaxBelievableLifetime)
+            {
+                lifetime = FallbackLifetime;
+            }
+
+            var lead = TimeSpan.FromTicks(Math.Min(MaxRefreshLead.Ticks, lifetime.Ticks / 5));
+            var delay = lifetime - lead;
+            _refreshAt = now + (delay < MinRefreshDelay ? MinRefreshDelay : delay);
         }
         else
         {
-            _refreshAt = expiresAt is null ? DateTimeOffset.MaxValue : now;
+            _refreshAt = DateTimeOffset.MaxValue;
         }
 
         Volatile.Write(ref _access, token);

@@ -1,5 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using RlogServer.Metrics;
+using RlogServer.Services;
 
 namespace RlogServer.Auth;
 
@@ -13,11 +15,13 @@ internal sealed class BearerTokenAuthenticator
     private const string BearerPrefix = "Bearer ";
 
     private readonly TokenService _tokens;
+    private readonly ServerMetrics _metrics;
     private readonly ILogger<BearerTokenAuthenticator> _logger;
 
-    public BearerTokenAuthenticator(TokenService tokens, ILogger<BearerTokenAuthenticator> logger)
+    public BearerTokenAuthenticator(TokenService tokens, ServerMetrics metrics, ILogger<BearerTokenAuthenticator> logger)
     {
         _tokens = tokens;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -25,22 +29,25 @@ internal sealed class BearerTokenAuthenticator
     /// Returns the uuid of the agent whose live access token the call carries; throws an
     /// <see cref="RpcException"/> with <see cref="StatusCode.Unauthenticated"/> otherwise.
     /// </summary>
-    public string Authenticate(ServerCallContext context)
+    public async Task<string> AuthenticateAsync(ServerCallContext context)
     {
         var header = context.RequestHeaders.GetValue(AuthorizationHeader);
         if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            BearerTokenAuthenticatorLog.NoAccessToken(_logger, context.Method, context.Peer);
+            BearerTokenAuthenticatorLog.NoAccessToken(_logger, context.Method, LogText.Cut(context.Peer));
             throw new RpcException(new Status(StatusCode.Unauthenticated, "missing bearer access token"));
         }
 
-        var agentUuid = _tokens.ValidateAccessToken(header[BearerPrefix.Length..].Trim());
+        var agentUuid = await _tokens
+            .ValidateAccessTokenAsync(header[BearerPrefix.Length..].Trim(), context.CancellationToken)
+            .ConfigureAwait(false);
         if (agentUuid is null)
         {
-            BearerTokenAuthenticatorLog.AccessTokenRefused(_logger, context.Method, context.Peer);
+            BearerTokenAuthenticatorLog.AccessTokenRefused(_logger, context.Method, LogText.Cut(context.Peer));
             throw new RpcException(new Status(StatusCode.Unauthenticated, "access token is unknown, expired or revoked"));
         }
 
+        _metrics.AgentSeen(agentUuid);
         return agentUuid;
     }
 }

@@ -44,14 +44,14 @@ public sealed class TokenService
         ArgumentException.ThrowIfNullOrEmpty(agentUuid);
         var now = _timeProvider.GetUtcNow();
         var (pair, access, refresh) = NewPair(agentUuid, now);
-        await _store.InsertTokenPairAsync(agentUuid, access, refresh, now, cancellationToken).ConfigureAwait(false);
+        await _store.Agents.InsertTokenPairAsync(agentUuid, access, refresh, now, cancellationToken).ConfigureAwait(false);
         TokenServiceLog.TokensIssued(_logger, agentUuid, pair.AccessExpiresAt);
         return pair;
     }
 
     /// <summary>
     /// Exchanges a live refresh token of <paramref name="agentUuid"/> for a new pair; the
-    /// presented refresh token is revoked in the same transaction, so it works once. Returns
+    /// presented refresh token is deleted in the same transaction, so it works once. Returns
     /// null when the token is unknown, expired, revoked or belongs to another agent.
     /// </summary>
     public async Task<TokenPair?> RefreshAsync(
@@ -70,7 +70,7 @@ public sealed class TokenService
         var now = _timeProvider.GetUtcNow();
         var (pair, access, refresh) = NewPair(agentUuid, now);
         var rotated = await _store
-            .RotateRefreshTokenAsync(agentUuid, Hash(refreshToken), access, refresh, now, cancellationToken)
+            .Agents.RotateRefreshTokenAsync(agentUuid, Hash(refreshToken), access, refresh, now, cancellationToken)
             .ConfigureAwait(false);
         if (!rotated)
         {
@@ -86,7 +86,7 @@ public sealed class TokenService
     /// The agent uuid a live access token belongs to, or null when the token is unknown,
     /// expired or revoked.
     /// </summary>
-    public string? ValidateAccessToken(string accessToken)
+    public async Task<string?> ValidateAccessTokenAsync(string accessToken, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accessToken);
         if (accessToken.Length == 0)
@@ -94,7 +94,9 @@ public sealed class TokenService
             return null;
         }
 
-        return _store.FindAgentByAccessToken(Hash(accessToken), _timeProvider.GetUtcNow());
+        return await _store.Agents
+            .FindAgentByAccessTokenAsync(Hash(accessToken), _timeProvider.GetUtcNow(), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -103,7 +105,7 @@ public sealed class TokenService
     /// </summary>
     public void RevokeRefreshTokens(string agentUuid)
     {
-        var count = _store.RevokeRefreshTokens(agentUuid);
+        var count = _store.Agents.RevokeRefreshTokens(agentUuid);
         TokenServiceLog.RefreshTokensRevoked(_logger, count, agentUuid);
     }
 
@@ -113,7 +115,7 @@ public sealed class TokenService
     /// </summary>
     public void ExpireAccessTokens(string agentUuid)
     {
-        var count = _store.ExpireAccessTokens(agentUuid, _timeProvider.GetUtcNow());
+        var count = _store.Agents.ExpireAccessTokens(agentUuid, _timeProvider.GetUtcNow());
         TokenServiceLog.AccessTokensExpired(_logger, count, agentUuid);
     }
 
@@ -133,7 +135,9 @@ public sealed class TokenService
             new TokenRecord(Hash(refreshToken), pair.RefreshExpiresAt));
     }
 
-    private static string NewToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
+    /// <summary>32 random bytes, base64url: a token, or an agent secret.</summary>
+    internal static string NewToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    /// <summary>SHA-256 of a token or secret, as stored: 32 random bytes need no slow hash.</summary>
+    internal static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

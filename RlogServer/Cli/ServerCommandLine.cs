@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using RlogServer.Configuration;
 using RlogServer.Hosting;
+using RlogServer.Storage;
 
 namespace RlogServer.Cli;
 
@@ -19,6 +20,12 @@ internal static class ServerCommandLine
 
     /// <summary>Environment variable with comma-separated project keys, added to <c>--project-key</c>.</summary>
     public const string ProjectKeysVariable = "RLOG_PROJECT_KEYS";
+
+    /// <summary>Environment variable naming the database when <c>--db</c> is not given.</summary>
+    public const string DatabaseVariable = "RLOG_DB";
+
+    /// <summary>Environment variable with the retention when <c>--retention</c> is not given.</summary>
+    public const string RetentionVariable = "RLOG_RETENTION";
 
     /// <summary>Exit code for a usage error the parser cannot see (no project key, bad database).</summary>
     public const int UsageErrorExitCode = 2;
@@ -35,7 +42,16 @@ internal static class ServerCommandLine
             Description = "Where to listen: an http:// URL (HTTP/2 without TLS), or https:// with --tls-cert and --tls-key.",
             DefaultValueFactory = _ => DefaultUrl,
         };
-        var database = DatabaseOption();
+        var database = DatabaseOption(environment);
+        var retention = new Option<string?>("--retention")
+        {
+            Description = $"Remove lines, heartbeats and spent tokens older than this (7d, 12h, 2w); hourly. Default: keep everything. Also {RetentionVariable}.",
+            DefaultValueFactory = _ => environment(RetentionVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null,
+        };
+        var metricsListen = new Option<string?>("--metrics-listen")
+        {
+            Description = "Serve Prometheus metrics on http://ADDRESS/metrics, for example 127.0.0.1:9465 (a bare :9465 means loopback).",
+        };
         var projectKeys = new Option<string[]>("--project-key")
         {
             Description = $"A project key agents may register with; repeat for several. Also read from {ProjectKeysVariable} (comma-separated).",
@@ -54,18 +70,21 @@ internal static class ServerCommandLine
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var clientCa = new Option<string?>("--client-ca") { Description = "PEM CA: require agents to present a client certificate it signed (mutual TLS)." };
 
-        var root = new RootCommand("rlog-server: the reference rlog ingestion server (gRPC, SQLite).")
+        var root = new RootCommand("rlog-server: the reference rlog ingestion server (gRPC; SQLite or PostgreSQL).")
         {
             urls,
             database,
+            retention,
+            metricsListen,
             projectKeys,
             accessTtl,
             refreshTtl,
             tlsCert,
             tlsKey,
             clientCa,
-            StatsCommand.Create(),
-            TailCommand.Create(),
+            StatsCommand.Create(environment),
+            TailCommand.Create(environment),
+            QueryCommand.Create(environment),
         };
 
         root.SetAction(async (parse, cancellationToken) =>
@@ -73,7 +92,8 @@ internal static class ServerCommandLine
             var error = parse.InvocationConfiguration.Error;
             var options = new ServerOptions
             {
-                DatabasePath = parse.GetValue(database)!,
+                Database = parse.GetValue(database)!,
+                MetricsListen = parse.GetValue(metricsListen),
                 AccessTokenLifetime = TimeSpan.FromSeconds(parse.GetValue(accessTtl)),
                 RefreshTokenLifetime = TimeSpan.FromSeconds(parse.GetValue(refreshTtl)),
                 TlsCertificatePath = parse.GetValue(tlsCert),
@@ -84,6 +104,31 @@ internal static class ServerCommandLine
                     environment(ProjectKeysVariable)),
             };
             var url = parse.GetValue(urls)!;
+            if (parse.GetValue(retention) is { } retentionText)
+            {
+                if (!DurationText.TryParse(retentionText, out var kept))
+                {
+                    await error.WriteLineAsync($"rlog-server: --retention '{retentionText}' is not a duration such as 7d, 12h or 2w.")
+                        .ConfigureAwait(false);
+                    return UsageErrorExitCode;
+                }
+
+                options.Retention = kept;
+            }
+
+            if (options.MetricsListen is { } listen)
+            {
+                try
+                {
+                    Metrics.MetricsListener.ParseListen(listen);
+                }
+                catch (ArgumentException ex)
+                {
+                    await error.WriteLineAsync($"rlog-server: {ex.Message}").ConfigureAwait(false);
+                    return UsageErrorExitCode;
+                }
+            }
+
             if (options.ProjectKeys.Count == 0)
             {
                 await error.WriteLineAsync(
@@ -102,9 +147,9 @@ internal static class ServerCommandLine
                 await error.WriteLineAsync($"rlog-server: {ex.Message}").ConfigureAwait(false);
                 return UsageErrorExitCode;
             }
-            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException or TimeoutException)
             {
-                await error.WriteLineAsync($"rlog-server: cannot open database {options.DatabasePath}: {ex.Message}")
+                await error.WriteLineAsync($"rlog-server: cannot open database {Describe(options.Database)}: {ex.Message}")
                     .ConfigureAwait(false);
                 return UsageErrorExitCode;
             }
@@ -130,11 +175,56 @@ internal static class ServerCommandLine
     }
 
     /// <summary>The <c>--db</c> option; each command gets its own instance.</summary>
-    public static Option<string> DatabaseOption() => new("--db")
+    public static Option<string> DatabaseOption(Func<string, string?> environment) => new("--db")
     {
-        Description = "Path of the SQLite database.",
-        DefaultValueFactory = _ => ServerOptions.DefaultDatabasePath,
+        Description = $"The database: a SQLite file path, or postgresql://user:password@host:port/database (or an Npgsql 'Host=...' string). Also {DatabaseVariable}.",
+        DefaultValueFactory = _ => environment(DatabaseVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : ServerOptions.DefaultDatabase,
     };
+
+    /// <summary>The <c>-n</c> option of <c>tail</c> and <c>query</c>.</summary>
+    public static Option<int> CountOption(int defaultValue) => new("-n", "--lines")
+    {
+        Description = "How many lines to print.",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseInt(result, minimum: 0, "-n must be a whole number of lines, 0 or more.", defaultValue),
+    };
+
+    /// <summary>
+    /// Opens an existing database for reading commands: a missing SQLite file is an error (not
+    /// created). Writes why to <paramref name="error"/> and returns null when it cannot.
+    /// </summary>
+    public static LogStore? OpenExisting(string database, TextWriter error)
+    {
+        try
+        {
+            var location = DatabaseLocation.Parse(database);
+            if (location.Kind == StorageEngineKind.Sqlite && !File.Exists(location.ConnectionString))
+            {
+                error.WriteLine($"rlog-server: no database at {location.ConnectionString}");
+                return null;
+            }
+
+            return new LogStore(location);
+        }
+        catch (Exception ex) when (ex is ArgumentException or DbException or IOException or TimeoutException or InvalidOperationException)
+        {
+            error.WriteLine($"rlog-server: cannot open database {Describe(database)}: {ex.Message}");
+            return null;
+        }
+    }
+
+    // Never print a DSN's password.
+    private static string Describe(string database)
+    {
+        try
+        {
+            return DatabaseLocation.Parse(database).Display;
+        }
+        catch (ArgumentException)
+        {
+            return "(malformed --db)";
+        }
+    }
 
     /// <summary>Keys from the command line, then from the environment variable; blanks dropped, repeats once.</summary>
     public static List<string> CollectProjectKeys(IEnumerable<string>? fromArguments, string? fromEnvironment)

@@ -3,28 +3,25 @@ using RlogServer.Storage;
 
 namespace RlogServer.Cli;
 
-/// <summary><c>rlog-server stats --db PATH</c>: agents, lines, heartbeats and lines per label.</summary>
+/// <summary><c>rlog-server stats --db DSN</c>: agents, lines, heartbeats and lines per label.</summary>
 internal static class StatsCommand
 {
-    public static Command Create()
+    public static Command Create(Func<string, string?> environment)
     {
-        var database = ServerCommandLine.DatabaseOption();
+        var database = ServerCommandLine.DatabaseOption(environment);
         var command = new Command("stats", "Print what a database holds: agents, lines stored, heartbeats, lines per label.")
         {
             database,
         };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(database)!;
-            var output = parse.InvocationConfiguration.Output;
-            if (!File.Exists(path))
+            using var store = ServerCommandLine.OpenExisting(parse.GetValue(database)!, parse.InvocationConfiguration.Error);
+            if (store is null)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"rlog-server: no database at {path}");
                 return ServerCommandLine.UsageErrorExitCode;
             }
 
-            using var store = new LogStore(path);
-            Write(store, output);
+            Write(store, parse.InvocationConfiguration.Output);
             return 0;
         });
         return command;
@@ -32,7 +29,7 @@ internal static class StatsCommand
 
     public static void Write(LogStore store, TextWriter output)
     {
-        output.WriteLine($"database    {store.DatabasePath}");
+        output.WriteLine($"database    {store.Location} ({store.Kind}, schema version {store.SchemaVersion})");
         output.WriteLine($"agents      {store.AgentUuids().Count}");
         output.WriteLine($"lines       {store.CountLines()}");
         output.WriteLine($"heartbeats  {store.CountHeartbeats()}");

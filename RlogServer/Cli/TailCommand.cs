@@ -3,41 +3,29 @@ using RlogServer.Storage;
 
 namespace RlogServer.Cli;
 
-/// <summary><c>rlog-server tail --db PATH [-n N]</c>: the last lines stored, with their labels.</summary>
+/// <summary><c>rlog-server tail --db DSN [-n N]</c>: the newest lines stored, with time and label.</summary>
 internal static class TailCommand
 {
     /// <summary>Default for <c>-n</c>.</summary>
     public const int DefaultLineCount = 20;
 
-    public static Command Create()
+    public static Command Create(Func<string, string?> environment)
     {
-        var database = ServerCommandLine.DatabaseOption();
-        var count = new Option<int>("-n", "--lines")
-        {
-            Description = "How many lines to print.",
-            DefaultValueFactory = _ => DefaultLineCount,
-            CustomParser = result => ServerCommandLine.ParseInt(
-                result,
-                minimum: 0,
-                "-n must be a whole number of lines, 0 or more.",
-                DefaultLineCount),
-        };
-
-        var command = new Command("tail", "Print the last lines stored, oldest first, each with its label.")
+        var database = ServerCommandLine.DatabaseOption(environment);
+        var count = ServerCommandLine.CountOption(DefaultLineCount);
+        var command = new Command("tail", "Print the newest lines stored (by event time), oldest of them first, each with its time and label.")
         {
             database,
             count,
         };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(database)!;
-            if (!File.Exists(path))
+            using var store = ServerCommandLine.OpenExisting(parse.GetValue(database)!, parse.InvocationConfiguration.Error);
+            if (store is null)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"rlog-server: no database at {path}");
                 return ServerCommandLine.UsageErrorExitCode;
             }
 
-            using var store = new LogStore(path);
             Write(store, parse.GetValue(count), parse.InvocationConfiguration.Output);
             return 0;
         });
@@ -48,7 +36,7 @@ internal static class TailCommand
     {
         foreach (var line in store.ReadLastLines(count))
         {
-            output.WriteLine($"[{line.Label}] {line.Line}");
+            output.WriteLine(LineFormatter.Text(line));
         }
     }
 }

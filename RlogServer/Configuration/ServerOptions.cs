@@ -6,8 +6,17 @@ namespace RlogServer.Configuration;
 /// </summary>
 public sealed class ServerOptions
 {
-    /// <summary>Default for <see cref="DatabasePath"/>: <c>rlog.db</c> in the working directory.</summary>
-    public const string DefaultDatabasePath = "rlog.db";
+    /// <summary>Default for <see cref="Database"/>: <c>rlog.db</c> in the working directory.</summary>
+    public const string DefaultDatabase = "rlog.db";
+
+    /// <summary>Default for <see cref="AuthRequestsPerSecond"/>.</summary>
+    public const int DefaultAuthRequestsPerSecond = 20;
+
+    /// <summary>Default for <see cref="AuthBurst"/>.</summary>
+    public const int DefaultAuthBurst = 200;
+
+    /// <summary>How often retention runs when <see cref="Retention"/> is set: hourly.</summary>
+    public static readonly TimeSpan RetentionSweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>Default for <see cref="AccessTokenLifetime"/>: 15 minutes.</summary>
     public static readonly TimeSpan DefaultAccessTokenLifetime = TimeSpan.FromMinutes(15);
@@ -26,8 +35,40 @@ public sealed class ServerOptions
     /// </summary>
     public IList<string> ProjectKeys { get; set; } = new List<string>();
 
-    /// <summary>Path of the SQLite database file; created when missing. Default <c>rlog.db</c>.</summary>
-    public string DatabasePath { get; set; } = DefaultDatabasePath;
+    /// <summary>
+    /// The database: a SQLite file path (created when missing), or a PostgreSQL DSN
+    /// (<c>postgresql://user:password@host:port/database</c>, or <c>Host=...</c>). Default <c>rlog.db</c>.
+    /// </summary>
+    public string Database { get; set; } = DefaultDatabase;
+
+    /// <summary>
+    /// Lines, heartbeats and spent tokens older than this are removed (hourly). Default: none,
+    /// everything is kept.
+    /// </summary>
+    public TimeSpan? Retention { get; set; }
+
+    /// <summary>
+    /// Where to serve Prometheus metrics (<c>http://ADDRESS/metrics</c>), for example
+    /// <c>127.0.0.1:9465</c>. Default: none.
+    /// </summary>
+    public string? MetricsListen { get; set; }
+
+    /// <summary>Register and Refresh calls allowed per second from one peer address, on average. Default 20.</summary>
+    public int AuthRequestsPerSecond { get; set; } = DefaultAuthRequestsPerSecond;
+
+    /// <summary>Register and Refresh calls one peer address may make at once before the rate applies. Default 200.</summary>
+    public int AuthBurst { get; set; } = DefaultAuthBurst;
+
+    /// <summary>
+    /// Whether agents get a secret at registration, without which their uuid is not handed out
+    /// again. Default true. False behaves as servers did before secrets: re-registration by uuid
+    /// alone (one host can then write under another's identity); kept for tests of agents
+    /// against such servers.
+    /// </summary>
+    public bool IssueAgentSecrets { get; set; } = true;
+
+    /// <summary>Field sizes and counts accepted in a batch.</summary>
+    public IngestLimits Limits { get; set; } = new();
 
     /// <summary>How long an access token is accepted after it is issued. Default 15 minutes.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = DefaultAccessTokenLifetime;
@@ -64,9 +105,19 @@ public sealed class ServerOptions
             throw new InvalidOperationException("ProjectKeys: a project key is empty.");
         }
 
-        if (string.IsNullOrWhiteSpace(DatabasePath))
+        if (string.IsNullOrWhiteSpace(Database))
         {
-            throw new InvalidOperationException("DatabasePath: the database path is empty.");
+            throw new InvalidOperationException("Database: the database is empty.");
+        }
+
+        if (Retention is { } retention && retention <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Retention: must be positive, was {retention}.");
+        }
+
+        if (AuthRequestsPerSecond <= 0 || AuthBurst <= 0)
+        {
+            throw new InvalidOperationException("AuthRequestsPerSecond, AuthBurst: must be positive.");
         }
 
         if (AccessTokenLifetime <= TimeSpan.Zero)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RlogServer.Auth;
 using RlogServer.Configuration;
+using RlogServer.Metrics;
 using RlogServer.Services;
 using RlogServer.Storage;
 
@@ -104,20 +105,31 @@ public static class RlogServerHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddSingleton(services =>
-            new LogStore(options.DatabasePath, services.GetRequiredService<ILogger<LogStore>>()));
+            new LogStore(options.Database, services.GetRequiredService<ILogger<LogStore>>()));
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<BearerTokenAuthenticator>();
+        builder.Services.AddSingleton<BatchValidator>();
+        builder.Services.AddSingleton<AuthRateLimiter>();
+        builder.Services.AddSingleton<ServerMetrics>();
+        builder.Services.AddSingleton<CallMetricsInterceptor>();
+        builder.Services.AddHostedService<RetentionService>();
+        builder.Services.AddHostedService<MetricsListener>();
         builder.Services.AddGrpc(grpc =>
         {
             // gzip is among the default compression providers: compressed requests are accepted.
             grpc.MaxReceiveMessageSize = ServerOptions.MaxReceiveMessageBytes;
+            grpc.Interceptors.Add<CallMetricsInterceptor>();
             configureGrpc?.Invoke(grpc);
         });
+
+        // grpc.health.v1.Health: the overall status ("") follows the database check.
+        builder.Services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
         var app = builder.Build();
         app.MapGrpcService<LogIngestService>();
         app.MapGrpcService<AgentAuthService>();
         app.MapGrpcService<AgentHealthService>();
+        app.MapGrpcHealthChecksService();
 
         _ = app.Services.GetRequiredService<LogStore>();
         return app;

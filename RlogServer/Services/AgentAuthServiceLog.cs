@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace RlogServer.Services;
 
-// Project keys and tokens are never logged; a refused caller is named by peer and hostname.
+// Project keys, secrets and tokens are never logged; a refused caller is named by peer and
+// hostname, both cut (LogText) since the caller chose them.
 internal static partial class AgentAuthServiceLog
 {
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Registered new agent {AgentUuid} on {Hostname} ({Os}), agent version {AgentVersion}")]
@@ -16,4 +17,7 @@ internal static partial class AgentAuthServiceLog
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Refused to register {Peer} (hostname {Hostname}): agent_uuid is not a uuid")]
     public static partial void MalformedAgentUuid(ILogger logger, string peer, string hostname);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "{Peer} (hostname {Hostname}) asked for agent {AgentUuid} without its secret: given a new uuid instead")]
+    public static partial void SecretMismatch(ILogger logger, string agentUuid, string peer, string hostname);
 }

@@ -29,7 +29,7 @@ internal sealed class AgentHealthService : HealthService.HealthServiceBase
 
     public override async Task<Empty> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
-        var agentUuid = _authenticator.Authenticate(context);
+        var agentUuid = await _authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         await _store
             .RecordHeartbeatAsync(agentUuid, request, _timeProvider.GetUtcNow(), context.CancellationToken)
             .ConfigureAwait(false);

@@ -1,10 +1,11 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogServer.Auth;
+using RlogServer.Metrics;
 using RlogServer.Storage;
 
 namespace RlogServer.Services;
@@ -19,6 +20,8 @@ internal sealed class LogIngestService : LogService.LogServiceBase
 {
     private readonly BearerTokenAuthenticator _authenticator;
     private readonly LogStore _store;
+    private readonly BatchValidator _validator;
+    private readonly ServerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<LogIngestService> _logger;
@@ -26,12 +29,16 @@ internal sealed class LogIngestService : LogService.LogServiceBase
     public LogIngestService(
         BearerTokenAuthenticator authenticator,
         LogStore store,
+        BatchValidator validator,
+        ServerMetrics metrics,
         TimeProvider timeProvider,
         IHostApplicationLifetime lifetime,
         ILogger<LogIngestService> logger)
     {
         _authenticator = authenticator;
         _store = store;
+        _validator = validator;
+        _metrics = metrics;
         _timeProvider = timeProvider;
         _lifetime = lifetime;
         _logger = logger;
@@ -40,7 +47,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
     public override async Task<Empty> Send(IAsyncStreamReader<LogBatch> requestStream, ServerCallContext context)
     {
         // Before the first read: a caller without a live token gets nothing stored.
-        var agentUuid = _authenticator.Authenticate(context);
+        var agentUuid = await _authenticator.AuthenticateAsync(context).ConfigureAwait(false);
 
         var started = _timeProvider.GetTimestamp();
         var tally = new SendTally();
@@ -54,10 +61,10 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         }
         catch (RpcException ex)
         {
-            LogIngestServiceLog.SendRefused(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates, ex.Status.Detail);
+            LogIngestServiceLog.SendRefused(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates, LogText.Cut(ex.Status.Detail, 256));
             throw;
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
             LogIngestServiceLog.StoreFailed(_logger, ex, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
             // INTERNAL is on the agent's list of transient codes: it re-sends what was not confirmed.
@@ -103,7 +110,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
             while (await requestStream.MoveNext(readCancellation).ConfigureAwait(false))
             {
                 var batch = requestStream.Current;
-                ThrowIfInvalid(batch);
+                _validator.ThrowIfInvalid(batch);
                 if (storing is not null)
                 {
                     tally.Add(await storing.ConfigureAwait(false));
@@ -113,9 +120,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
                 if (batch.Logs.Count > 0)
                 {
                     var receivedAt = _timeProvider.GetUtcNow();
-                    storing = Task.Run(
-                        () => _store.StoreBatchAsync(agentUuid, batch, receivedAt, callCancellation),
-                        callCancellation);
+                    storing = Task.Run(() => StoreAsync(agentUuid, batch, receivedAt, callCancellation), callCancellation);
                 }
                 else
                 {
@@ -147,28 +152,21 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         {
             tally.Add(await storing.ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+        catch (Exception ex) when (ex is DbException or OperationCanceledException)
         {
             LogIngestServiceLog.StoreFailed(_logger, ex, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
         }
     }
 
-    private static void ThrowIfInvalid(LogBatch batch)
+    private async Task<BatchStoreResult> StoreAsync(
+        string agentUuid,
+        LogBatch batch,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken)
     {
-        if (batch.BatchId.Length == 0)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "a batch has no batch_id"));
-        }
-
-        // Without a file id a line has no name, and exactly-once storage is impossible.
-        for (var i = 0; i < batch.Logs.Count; i++)
-        {
-            if (batch.Logs[i].FileId.Length == 0)
-            {
-                throw new RpcException(new Status(
-                    StatusCode.InvalidArgument,
-                    $"batch {batch.BatchId}: log {i} has no file_id"));
-            }
-        }
+        var started = _timeProvider.GetTimestamp();
+        var result = await _store.StoreBatchAsync(agentUuid, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+        _metrics.BatchStored(result.Stored, result.Duplicates, _timeProvider.GetElapsedTime(started));
+        return result;
     }
 }

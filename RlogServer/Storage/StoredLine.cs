@@ -15,4 +15,17 @@ public sealed record StoredLine(
     string Source,
     string FileId,
     ulong Offset,
-    string BatchId);
+    string BatchId)
+{
+    /// <summary>The store's id of the line: increasing in storage order.</summary>
+    public long Id { get; init; }
+
+    /// <summary>The event time: <c>Log.timestamp</c>, or when the server received the line if it had none.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>When the server received the line.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary><c>Log.attributes</c>; empty when the line had none.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = LineAttributes.None;
+}

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using RlogAgent.Tests.Server.Support;
 using RlogServer.Auth;
 using RlogServer.Configuration;
@@ -10,31 +11,38 @@ using RlogServer.Storage;
 
 namespace RlogAgent.Tests.Server.Auth;
 
-[TestFixture]
+[TestFixture(StorageEngineKind.Sqlite)]
+[TestFixture(StorageEngineKind.Postgres)]
 public sealed class TokenServiceTests
 {
     private const string AgentUuid = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
     private static readonly TimeSpan Timeout = ServerClient.Timeout;
 
-    private string _folder = null!;
+    private readonly StorageEngineKind _engine;
+    private TestDatabase _database = null!;
     private LogStore _store = null!;
     private FakeTimeProvider _clock = null!;
     private TokenService _tokens = null!;
 
-    [SetUp]
-    public void CreateService()
+    public TokenServiceTests(StorageEngineKind engine)
     {
-        _folder = Directory.CreateTempSubdirectory("rlog-token-test-").FullName;
-        _store = new LogStore(Path.Combine(_folder, "rlog.db"));
+        _engine = engine;
+    }
+
+    [SetUp]
+    public async Task CreateService()
+    {
+        _database = await TestDatabase.CreateAsync(_engine);
+        _store = _database.Open();
         _clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         _tokens = new TokenService(_store, new ServerOptions { ProjectKeys = ["k"] }, _clock);
     }
 
     [TearDown]
-    public void DeleteFolder()
+    public async Task DeleteDatabase()
     {
         _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        await _database.DisposeAsync();
     }
 
     [Test]
@@ -57,16 +65,7 @@ public sealed class TokenServiceTests
     {
         var pair = await _tokens.IssueAsync(AgentUuid).WaitAsync(Timeout);
 
-        using var connection = new SqliteConnection($"Data Source={_store.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT token_hash FROM tokens";
-        using var reader = command.ExecuteReader();
-        var stored = new List<string>();
-        while (reader.Read())
-        {
-            stored.Add(Convert.ToHexString((byte[])reader.GetValue(0)));
-        }
+        var stored = ReadTokenHashes();
 
         var expected = new[] { pair.AccessToken, pair.RefreshToken }
             .Select(token => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))));
@@ -80,8 +79,8 @@ public sealed class TokenServiceTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(_tokens.ValidateAccessToken(pair.AccessToken), Is.EqualTo(AgentUuid));
-            Assert.That(_tokens.ValidateAccessToken(pair.RefreshToken), Is.Null);
+            Assert.That(Validate(pair.AccessToken), Is.EqualTo(AgentUuid));
+            Assert.That(Validate(pair.RefreshToken), Is.Null);
         });
     }
 
@@ -92,7 +91,7 @@ public sealed class TokenServiceTests
 
         _clock.Advance(ServerOptions.DefaultAccessTokenLifetime);
 
-        Assert.That(_tokens.ValidateAccessToken(pair.AccessToken), Is.Null);
+        Assert.That(Validate(pair.AccessToken), Is.Null);
     }
 
     [Test]
@@ -118,8 +117,8 @@ public sealed class TokenServiceTests
         Assert.Multiple(() =>
         {
             Assert.That(refreshed, Is.Not.Null);
-            Assert.That(_tokens.ValidateAccessToken(pair.AccessToken), Is.EqualTo(AgentUuid));
-            Assert.That(_tokens.ValidateAccessToken(refreshed!.AccessToken), Is.EqualTo(AgentUuid));
+            Assert.That(Validate(pair.AccessToken), Is.EqualTo(AgentUuid));
+            Assert.That(Validate(refreshed!.AccessToken), Is.EqualTo(AgentUuid));
         });
     }
 
@@ -133,8 +132,52 @@ public sealed class TokenServiceTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(_tokens.ValidateAccessToken(mine.AccessToken), Is.Null);
-            Assert.That(_tokens.ValidateAccessToken(other.AccessToken), Is.Not.Null);
+            Assert.That(Validate(mine.AccessToken), Is.Null);
+            Assert.That(Validate(other.AccessToken), Is.Not.Null);
         });
+    }
+
+    [Test]
+    public async Task RefreshAsync_Rotation_SpentRefreshTokenRowDeleted()
+    {
+        var pair = await _tokens.IssueAsync(AgentUuid).WaitAsync(Timeout);
+
+        await _tokens.RefreshAsync(AgentUuid, pair.RefreshToken).WaitAsync(Timeout);
+
+        // The first access token lives on until it expires; the spent refresh token is gone.
+        Assert.That(_store.Agents.CountTokens(), Is.EqualTo(3));
+    }
+
+    private string? Validate(string token) =>
+        _tokens.ValidateAccessTokenAsync(token).WaitAsync(Timeout).GetAwaiter().GetResult();
+
+    private List<string> ReadTokenHashes()
+    {
+        var stored = new List<string>();
+        if (_engine == StorageEngineKind.Sqlite)
+        {
+            using var connection = new SqliteConnection($"Data Source={_database.Dsn};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT token_hash FROM tokens";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                stored.Add(Convert.ToHexString((byte[])reader.GetValue(0)));
+            }
+        }
+        else
+        {
+            using var connection = new NpgsqlConnection(DatabaseLocation.Parse(_database.Dsn).ConnectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT token_hash FROM tokens", connection);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                stored.Add(Convert.ToHexString((byte[])reader.GetValue(0)));
+            }
+        }
+
+        return stored;
     }
 }

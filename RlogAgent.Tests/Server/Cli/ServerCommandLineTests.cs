@@ -112,7 +112,7 @@ public sealed class ServerCommandLineTests
     public async Task Tail_TwoOfFiveLines_PrintsLastTwoWithLabels()
     {
         var batches = await FillDatabaseAsync();
-        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"[{log.Label}] {log.Line}");
+        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{LineFormatter.Rfc3339(log.Timestamp.ToDateTimeOffset())} [{log.Label}] {log.Line}");
 
         var (exitCode, output, _) = await InvokeAsync("tail", "--db", _databasePath, "-n", "2");
 
@@ -139,6 +139,46 @@ public sealed class ServerCommandLineTests
         });
     }
 
+    [TestCase("--retention", "forever")]
+    [TestCase("--metrics-listen", "nowhere")]
+    public async Task Invoke_BadRetentionOrMetricsAddress_ExitsWithUsageErrorNamingTheOption(string option, string value)
+    {
+        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--db", _databasePath, option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(error, Does.Contain(option));
+            Assert.That(File.Exists(_databasePath), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Invoke_RetentionFromEnvironmentMalformed_ExitsWithUsageErrorNamingIt()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await ServerCommandLine.Create(name => name == ServerCommandLine.RetentionVariable ? "soon" : null)
+            .Parse(["--project-key", "k", "--db", _databasePath])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
+            .WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(error.ToString(), Does.Contain("'soon'"));
+        });
+    }
+
+    [TestCase("7d", 7 * 24)]
+    [TestCase("12h", 12)]
+    [TestCase("2w", 14 * 24)]
+    public void DurationText_TryParse_UnitsRead(string text, int hours)
+    {
+        Assert.That(DurationText.TryParse(text, out var duration), Is.True);
+        Assert.That(duration, Is.EqualTo(TimeSpan.FromHours(hours)));
+    }
+
     [Test]
     public void CollectProjectKeys_ArgumentsAndEnvironment_MergedWithoutBlanksOrRepeats()
     {
@@ -151,7 +191,7 @@ public sealed class ServerCommandLineTests
     {
         var batches = new[] { LogBatches.Lines("file-1", 2, label: "nginx"), LogBatches.Lines("file-2", 3, label: "app") };
         using var store = new LogStore(_databasePath);
-        await store.RecordRegistrationAsync(AgentUuid, "host", "linux", "1", DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        await store.Agents.RecordRegistrationAsync(AgentUuid, "host", "linux", "1", DateTimeOffset.UtcNow).WaitAsync(Timeout);
         foreach (var batch in batches)
         {
             await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);

@@ -105,6 +105,7 @@ public sealed class RlogServerHostTests
             registered.RefreshToken,
             refreshed.AccessToken,
             refreshed.RefreshToken,
+            registered.AgentSecret,
         };
         var written = logs.Entries
             .SelectMany(entry => entry.Values.Values.Select(value => value?.ToString() ?? string.Empty).Append(entry.Message))
@@ -116,6 +117,75 @@ public sealed class RlogServerHostTests
             {
                 Assert.That(written.Where(text => text.Contains(secret, StringComparison.Ordinal)), Is.Empty);
             }
+        });
+    }
+
+    [Test]
+    public async Task Server_GrpcHealthCheck_ServingWhileTheDatabaseAnswers()
+    {
+        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+
+        // The check runs in the background: the first answer may still be "unknown".
+        Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus status = default;
+        await Poll.UntilAsync(
+            () =>
+            {
+                status = health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest()).ResponseAsync.WaitAsync(Timeout).GetAwaiter().GetResult().Status;
+                return status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving;
+            },
+            Timeout,
+            "grpc.health.v1 answers SERVING");
+        Assert.That(status, Is.EqualTo(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving));
+    }
+
+    [Test]
+    public async Task Server_MetricsListen_ServesStoredDuplicateAndCallCounts()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        await using var server = await TestServer.StartAsync(o => o.MetricsListen = $"127.0.0.1:{port}").WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var batch = LogBatches.Lines("file-1", 3);
+        await client.SendAsync(registered.AccessToken, batch);
+        await client.SendAsync(registered.AccessToken, batch);
+        await RpcAssert.FailsWithAsync(Grpc.Core.StatusCode.Unauthenticated, () => client.SendAsync("not-a-token", batch));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Contain("rlog_server_lines_stored_total 3"));
+            Assert.That(text, Does.Contain("rlog_server_lines_duplicate_total 3"));
+            Assert.That(text, Does.Contain("rlog_server_batches_total 2"));
+            Assert.That(text, Does.Contain("rlog_server_agents_seen 1"));
+            Assert.That(text, Does.Contain("rlog_server_calls_total{method=\"/rlog.v1.LogService/Send\",status=\"OK\"} 2"));
+            Assert.That(text, Does.Contain("rlog_server_calls_total{method=\"/rlog.v1.LogService/Send\",status=\"Unauthenticated\"} 1"));
+            Assert.That(text, Does.Contain("rlog_server_ingest_seconds_count 2"));
+        });
+    }
+
+    [Test]
+    public async Task Server_HostnameWithLineBreaksAndMegabytes_LoggedCutOnOneLine()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var server = await TestServer.StartAsync(logging: builder => builder.AddProvider(logs)).WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var hostname = "evil\nFAKE LOG LINE " + new string('x', 1_000_000);
+
+        await client.Auth.RegisterAsync(new RegisterRequest { ProjectKey = TestServer.ProjectKey, Hostname = hostname })
+            .ResponseAsync.WaitAsync(Timeout);
+
+        var registered = logs.Entries.Single(e => e.EventId.Id == 201);
+        Assert.Multiple(() =>
+        {
+            Assert.That(registered.Message, Has.Length.LessThan(1000));
+            Assert.That(registered.Message, Does.Not.Contain("\n"));
         });
     }
 }

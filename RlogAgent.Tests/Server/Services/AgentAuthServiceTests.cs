@@ -1,21 +1,33 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Configuration;
 
+using RlogServer.Storage;
+
 namespace RlogAgent.Tests.Server.Services;
 
-[TestFixture]
-public sealed class AgentAuthServiceTests
+[TestFixture(StorageEngineKind.Sqlite)]
+[TestFixture(StorageEngineKind.Postgres)]
+public sealed class AgentAuthServiceTests : EngineFixture
 {
     private static readonly TimeSpan Timeout = ServerClient.Timeout;
+
+    public AgentAuthServiceTests(StorageEngineKind engine)
+        : base(engine)
+    {
+    }
 
     [Test]
     public async Task Register_GoodProjectKey_ReturnsNewUuidAndTokens()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         var before = DateTimeOffset.UtcNow;
@@ -39,7 +51,7 @@ public sealed class AgentAuthServiceTests
     [TestCase("")]
     public async Task Register_WrongProjectKey_PermissionDenied(string projectKey)
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         await RpcAssert.FailsWithAsync(StatusCode.PermissionDenied, () => client.RegisterAsync(projectKey: projectKey));
@@ -63,15 +75,16 @@ public sealed class AgentAuthServiceTests
     [Test]
     public async Task Register_StoredAgentUuid_KeepsIt()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var first = await client.RegisterAsync();
 
-        var second = await client.RegisterAsync(first.AgentUuid);
+        var second = await client.RegisterAsync(first.AgentUuid, agentSecret: first.AgentSecret);
 
         Assert.Multiple(() =>
         {
             Assert.That(second.AgentUuid, Is.EqualTo(first.AgentUuid));
+            Assert.That(second.AgentSecret, Is.Empty, "the agent keeps the secret it holds");
             Assert.That(second.AccessToken, Is.Not.EqualTo(first.AccessToken));
             Assert.That(server.Store.AgentUuids(), Is.EqualTo(new[] { first.AgentUuid }));
             Assert.That(server.Store.CountRegistrations(first.AgentUuid), Is.EqualTo(2));
@@ -81,7 +94,7 @@ public sealed class AgentAuthServiceTests
     [Test]
     public async Task Register_UuidUnknownToServer_CreatesAgentWithThatUuid()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var uuid = Guid.NewGuid().ToString();
 
@@ -97,7 +110,7 @@ public sealed class AgentAuthServiceTests
     [Test]
     public async Task Register_MalformedAgentUuid_InvalidArgument()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         await RpcAssert.FailsWithAsync(StatusCode.InvalidArgument, () => client.RegisterAsync("not-a-uuid"));
@@ -106,7 +119,7 @@ public sealed class AgentAuthServiceTests
     [Test]
     public async Task Refresh_LiveRefreshToken_RotatesAndOldTokenIsUnauthenticated()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 
@@ -130,7 +143,7 @@ public sealed class AgentAuthServiceTests
     [Test]
     public async Task Refresh_RevokedRefreshToken_UnauthenticatedThenReRegisterKeepsUuid()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 
@@ -139,14 +152,89 @@ public sealed class AgentAuthServiceTests
         await RpcAssert.FailsWithAsync(
             StatusCode.Unauthenticated,
             () => client.RefreshAsync(registered.AgentUuid, registered.RefreshToken));
-        var reRegistered = await client.RegisterAsync(registered.AgentUuid);
+        var reRegistered = await client.RegisterAsync(registered.AgentUuid, agentSecret: registered.AgentSecret);
         Assert.That(reRegistered.AgentUuid, Is.EqualTo(registered.AgentUuid));
+    }
+
+    [Test]
+    public async Task Register_FirstTime_IssuesSecretStoredOnlyAsItsHash()
+    {
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+
+        var registered = await client.RegisterAsync();
+
+        var state = await server.Store.Agents.FindSecretAsync(registered.AgentUuid).WaitAsync(Timeout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Base64Url.DecodeFromChars(registered.AgentSecret), Has.Length.EqualTo(32));
+            Assert.That(state.SecretHash, Is.EqualTo(SHA256.HashData(Encoding.UTF8.GetBytes(registered.AgentSecret))));
+        });
+    }
+
+    [Test]
+    public async Task Register_AnotherAgentsUuidWithoutItsSecret_NewUuidAndWarning()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var server = await StartServerAsync(logging: builder => builder.AddProvider(logs)).WaitAsync(Timeout);
+        using var victim = new ServerClient(server.Address);
+        using var intruder = new ServerClient(server.Address);
+        var registered = await victim.RegisterAsync();
+
+        var withoutSecret = await intruder.RegisterAsync(registered.AgentUuid);
+        var wrongSecret = await intruder.RegisterAsync(registered.AgentUuid, agentSecret: withoutSecret.AgentSecret);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(withoutSecret.AgentUuid, Is.Not.EqualTo(registered.AgentUuid));
+            Assert.That(wrongSecret.AgentUuid, Is.Not.EqualTo(registered.AgentUuid).And.Not.EqualTo(withoutSecret.AgentUuid));
+            Assert.That(withoutSecret.AgentSecret, Is.Not.Empty);
+            Assert.That(server.Store.CountRegistrations(registered.AgentUuid), Is.EqualTo(1));
+            Assert.That(logs.Entries.Count(e => e.EventId == 205 && e.Message.Contains(registered.AgentUuid)), Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public async Task Register_AgentRegisteredBeforeSecrets_KeepsUuidAndGetsASecret()
+    {
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var uuid = Guid.NewGuid().ToString();
+        await server.Store.Agents.RecordRegistrationAsync(uuid, "host", "linux", "0.0.9", DateTimeOffset.UtcNow).WaitAsync(Timeout);
+
+        var registered = await client.RegisterAsync(uuid);
+        var again = await client.RegisterAsync(uuid, agentSecret: registered.AgentSecret);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(registered.AgentUuid, Is.EqualTo(uuid));
+            Assert.That(registered.AgentSecret, Is.Not.Empty);
+            Assert.That(again.AgentUuid, Is.EqualTo(uuid));
+        });
+    }
+
+    [Test]
+    public async Task Register_MoreCallsFromOneAddressThanTheBurst_ResourceExhausted()
+    {
+        await using var server = await StartServerAsync(options =>
+        {
+            options.AuthBurst = 3;
+            options.AuthRequestsPerSecond = 1;
+        }).WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        for (var i = 0; i < 3; i++)
+        {
+            await client.RegisterAsync();
+        }
+
+        await RpcAssert.FailsWithAsync(StatusCode.ResourceExhausted, () => client.RegisterAsync());
+        await RpcAssert.FailsWithAsync(StatusCode.ResourceExhausted, () => client.RefreshAsync(Guid.NewGuid().ToString(), "x"));
     }
 
     [Test]
     public async Task Refresh_TokenOfAnotherAgent_Unauthenticated()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var first = await client.RegisterAsync();
         var second = await client.RegisterAsync();
@@ -164,7 +252,7 @@ public sealed class AgentAuthServiceTests
     [TestCase("unknown-token")]
     public async Task Refresh_UnknownRefreshToken_Unauthenticated(string refreshToken)
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 
@@ -177,7 +265,7 @@ public sealed class AgentAuthServiceTests
     public async Task Refresh_RefreshTokenPastItsLifetime_Unauthenticated()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await TestServer.StartAsync(timeProvider: clock).WaitAsync(Timeout);
+        await using var server = await StartServerAsync(timeProvider: clock).WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 

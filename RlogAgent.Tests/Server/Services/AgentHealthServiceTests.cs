@@ -4,17 +4,25 @@ using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 
+using RlogServer.Storage;
+
 namespace RlogAgent.Tests.Server.Services;
 
-[TestFixture]
-public sealed class AgentHealthServiceTests
+[TestFixture(StorageEngineKind.Sqlite)]
+[TestFixture(StorageEngineKind.Postgres)]
+public sealed class AgentHealthServiceTests : EngineFixture
 {
     private static readonly TimeSpan Timeout = ServerClient.Timeout;
+
+    public AgentHealthServiceTests(StorageEngineKind engine)
+        : base(engine)
+    {
+    }
 
     [Test]
     public async Task Heartbeat_WithAccessToken_RecordedWithEveryField()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
@@ -58,7 +66,7 @@ public sealed class AgentHealthServiceTests
     [Test]
     public async Task Heartbeat_WithoutAccessToken_Unauthenticated()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         await RpcAssert.FailsWithAsync(
@@ -71,7 +79,7 @@ public sealed class AgentHealthServiceTests
     [Test]
     public async Task Heartbeat_ExpiredAccessToken_Unauthenticated()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 

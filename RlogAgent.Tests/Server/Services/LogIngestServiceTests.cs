@@ -8,17 +8,25 @@ using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Configuration;
 
+using RlogServer.Storage;
+
 namespace RlogAgent.Tests.Server.Services;
 
-[TestFixture]
-public sealed class LogIngestServiceTests
+[TestFixture(StorageEngineKind.Sqlite)]
+[TestFixture(StorageEngineKind.Postgres)]
+public sealed class LogIngestServiceTests : EngineFixture
 {
     private static readonly TimeSpan Timeout = ServerClient.Timeout;
+
+    public LogIngestServiceTests(StorageEngineKind engine)
+        : base(engine)
+    {
+    }
 
     [Test]
     public async Task Send_WithoutAccessToken_UnauthenticatedBeforeTheStreamIsRead()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         // The request stream is never completed: only a refusal before the first read can answer.
@@ -30,7 +38,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_UnknownAccessToken_UnauthenticatedAndNothingStored()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
 
         await RpcAssert.FailsWithAsync(
@@ -43,7 +51,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_ExpiredAccessToken_Unauthenticated()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 
@@ -59,7 +67,7 @@ public sealed class LogIngestServiceTests
     public async Task Send_AccessTokenPastItsLifetime_UnauthenticatedUntilRefreshed()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await TestServer.StartAsync(timeProvider: clock).WaitAsync(Timeout);
+        await using var server = await StartServerAsync(timeProvider: clock).WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
 
@@ -76,7 +84,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_SameLinesOnTwoCalls_StoresThemOnce()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var first = LogBatches.Lines("file-1", 10, batchId: "batch-1");
@@ -99,7 +107,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_SameFileIdAndOffsetFromTwoAgents_StoredForEach()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var first = await client.RegisterAsync();
         var second = await client.RegisterAsync();
@@ -117,7 +125,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_CallAnsweredOk_EveryBatchAlreadyCommitted()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var batches = Enumerable.Range(0, 5)
@@ -143,7 +151,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_GzipCompressedBatches_Stored()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         var recorder = new GrpcEncodingRecorder();
         using var client = new ServerClient(server.Address, recorder);
         var registered = await client.RegisterAsync();
@@ -162,7 +170,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_BatchLargerThan4MiB_Stored()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var batch = LogBatches.Lines("file-1", 6000, lineLength: 1000);
@@ -176,7 +184,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_BatchLargerThanMaxReceiveSize_ResourceExhausted()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var batch = LogBatches.Lines("file-1", 9000, lineLength: 1000);
@@ -191,7 +199,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_LogWithoutFileId_InvalidArgumentAndEarlierBatchesKept()
     {
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         var bad = LogBatches.Lines("file-2", 3, batchId: "bad-batch");
@@ -205,6 +213,78 @@ public sealed class LogIngestServiceTests
         {
             Assert.That(refused.Status.Detail, Does.Contain("bad-batch"));
             Assert.That(server.Store.CountLines(), Is.EqualTo(5));
+        });
+    }
+
+    [TestCase("label")]
+    [TestCase("source")]
+    [TestCase("attributes")]
+    [TestCase("attribute value")]
+    [TestCase("lines per batch")]
+    public async Task Send_FieldBeyondLimit_InvalidArgumentNamingTheField(string field)
+    {
+        await using var server = await StartServerAsync(options => options.Limits = new IngestLimits
+        {
+            MaxLabelLength = 8,
+            MaxSourceLength = 32,
+            MaxAttributes = 2,
+            MaxAttributeValueLength = 4,
+            MaxLinesPerBatch = 10,
+        }).WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var bad = LogBatches.Lines("file-2", field == "lines per batch" ? 11 : 3, label: "app");
+        var log = bad.Logs[1];
+        var expected = field;
+        switch (field)
+        {
+            case "label":
+                log.Label = new string('l', 9);
+                break;
+            case "source":
+                log.Source = "/" + new string('s', 32);
+                break;
+            case "attributes":
+                log.Attributes.Add(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" });
+                break;
+            case "attribute value":
+                log.Attributes.Add("k8s.pod.name", "toolong");
+                expected = "attributes[k8s.pod.name]";
+                break;
+            default:
+                expected = "logs";
+                break;
+        }
+
+        var refused = await RpcAssert.FailsWithAsync(
+            StatusCode.InvalidArgument,
+            () => client.SendAsync(registered.AccessToken, LogBatches.Lines("file-1", 5), bad));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.Status.Detail, Does.Contain(expected));
+            Assert.That(server.Store.CountLines(), Is.EqualTo(5));
+        });
+    }
+
+    [Test]
+    public async Task Send_AttributesAndEventTime_StoredWithTheLine()
+    {
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var batch = LogBatches.Lines("file-1", 1);
+        var eventTime = new DateTimeOffset(2026, 11, 28, 6, 59, 58, 500, TimeSpan.Zero);
+        batch.Logs[0].Timestamp = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(eventTime);
+        batch.Logs[0].Attributes.Add("log.iostream", "stdout");
+
+        await client.SendAsync(registered.AccessToken, batch);
+
+        var line = server.Store.ReadLines().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(line.Timestamp, Is.EqualTo(eventTime));
+            Assert.That(line.Attributes, Is.EquivalentTo(new Dictionary<string, string> { ["log.iostream"] = "stdout" }));
         });
     }
 
@@ -236,7 +316,7 @@ public sealed class LogIngestServiceTests
     [Test]
     public async Task Send_ServerStopsDuringCall_CallEndsUnavailableAndStopIsPrompt()
     {
-        var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        var server = await StartServerAsync().WaitAsync(Timeout);
         await using (server)
         {
             using var client = new ServerClient(server.Address);
@@ -264,7 +344,7 @@ public sealed class LogIngestServiceTests
         // Far below the ~100k lines/s the store is built for, so a loaded CI machine passes;
         // a per-line connection or commit would still miss it. The rate is printed.
         var budget = TimeSpan.FromSeconds(10);
-        await using var server = await TestServer.StartAsync().WaitAsync(Timeout);
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
         using var client = new ServerClient(server.Address);
         var registered = await client.RegisterAsync();
         await client.SendAsync(registered.AccessToken, LogBatches.Lines("warm-up", linesPerBatch));

@@ -32,11 +32,12 @@ internal sealed class ServerClient : IDisposable
 
     public static Metadata Bearer(string accessToken) => new() { { "authorization", $"Bearer {accessToken}" } };
 
-    public Task<RegisterResponse> RegisterAsync(string agentUuid = "", string projectKey = TestServer.ProjectKey) =>
+    public Task<RegisterResponse> RegisterAsync(string agentUuid = "", string projectKey = TestServer.ProjectKey, string agentSecret = "") =>
         Auth.RegisterAsync(new RegisterRequest
         {
             ProjectKey = projectKey,
             AgentUuid = agentUuid,
+            AgentSecret = agentSecret,
             Hostname = "test-host",
             Os = "linux",
             AgentVersion = "0.1.0-test",

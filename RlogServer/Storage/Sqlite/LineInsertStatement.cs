@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 using Rlog.V1;
 using SQLitePCL;
 
-namespace RlogServer.Storage;
+namespace RlogServer.Storage.Sqlite;
 
 /// <summary>
 /// The ingest hot path: one prepared <c>INSERT OR IGNORE</c> into <c>lines</c>, driven through
@@ -15,8 +15,8 @@ internal sealed class LineInsertStatement : IDisposable
 {
     private const string Sql = """
         INSERT OR IGNORE INTO lines
-            (agent_uuid, file_id, file_offset, label, line, source, read_at_ms, batch_id, received_at_ms)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            (agent_uuid, file_id, file_offset, label, line, source, read_at_ms, batch_id, received_at_ms, attributes)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
         """;
 
     private const int AgentUuidIndex = 1;
@@ -25,9 +25,10 @@ internal sealed class LineInsertStatement : IDisposable
     private const int LabelIndex = 4;
     private const int LineIndex = 5;
     private const int SourceIndex = 6;
-    private const int ReadAtIndex = 7;
+    private const int EventTimeIndex = 7;
     private const int BatchIdIndex = 8;
     private const int ReceivedAtIndex = 9;
+    private const int AttributesIndex = 10;
 
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
@@ -52,7 +53,7 @@ internal sealed class LineInsertStatement : IDisposable
     /// Inserts one line inside the caller's transaction. Returns true when it was stored, false
     /// when the store already held a line with the same agent, file id and offset.
     /// </summary>
-    public bool Insert(Log log, long? readAtMilliseconds)
+    public bool Insert(Log log, long eventTimeMilliseconds)
     {
         Check(raw.sqlite3_bind_text(_statement, FileIdIndex, log.FileId));
         // SQLite integers are signed 64-bit; the cast keeps every bit of the offset.
@@ -60,9 +61,11 @@ internal sealed class LineInsertStatement : IDisposable
         Check(raw.sqlite3_bind_text(_statement, LabelIndex, log.Label));
         Check(raw.sqlite3_bind_text(_statement, LineIndex, log.Line));
         Check(raw.sqlite3_bind_text(_statement, SourceIndex, log.Source));
-        Check(readAtMilliseconds is { } readAt
-            ? raw.sqlite3_bind_int64(_statement, ReadAtIndex, readAt)
-            : raw.sqlite3_bind_null(_statement, ReadAtIndex));
+        Check(raw.sqlite3_bind_int64(_statement, EventTimeIndex, eventTimeMilliseconds));
+        var attributes = LineAttributes.ToJson(log.Attributes);
+        Check(attributes is null
+            ? raw.sqlite3_bind_null(_statement, AttributesIndex)
+            : raw.sqlite3_bind_text(_statement, AttributesIndex, attributes));
 
         var rc = raw.sqlite3_step(_statement);
         if (rc != raw.SQLITE_DONE)

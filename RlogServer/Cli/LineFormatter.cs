@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RlogServer.Storage;
+
+namespace RlogServer.Cli;
+
+/// <summary>How <c>tail</c> and <c>query</c> print a stored line: text for people, or one JSON object per line.</summary>
+internal static class LineFormatter
+{
+    /// <summary><c>2026-11-28T07:00:00.123Z [label] line</c>, then <c>{key=value, ...}</c> when it has attributes.</summary>
+    public static string Text(StoredLine line)
+    {
+        var text = new StringBuilder()
+            .Append(Rfc3339(line.Timestamp))
+            .Append(" [").Append(line.Label).Append("] ")
+            .Append(line.Line);
+        if (line.Attributes.Count > 0)
+        {
+            text.Append("  {")
+                .AppendJoin(", ", line.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value}"))
+                .Append('}');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// One JSON object: <c>agent_uuid</c>, <c>label</c>, <c>source</c>, <c>file_id</c>,
+    /// <c>offset</c>, <c>timestamp</c> (RFC 3339), <c>line</c>, <c>attributes</c>.
+    /// </summary>
+    public static string Json(StoredLine line)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("agent_uuid", line.AgentUuid);
+            writer.WriteString("label", line.Label);
+            writer.WriteString("source", line.Source);
+            writer.WriteString("file_id", line.FileId);
+            writer.WriteNumber("offset", line.Offset);
+            writer.WriteString("timestamp", Rfc3339(line.Timestamp));
+            writer.WriteString("line", line.Line);
+            writer.WriteStartObject("attributes");
+            foreach (var (key, value) in line.Attributes)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public static string Rfc3339(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

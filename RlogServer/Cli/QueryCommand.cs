@@ -1,0 +1,164 @@
+using System.CommandLine;
+using RlogServer.Storage;
+
+namespace RlogServer.Cli;
+
+/// <summary>
+/// <c>rlog-server query --db DSN [--label L] [--agent UUID] [--since T] [--until T] [--contains TEXT]
+/// [-n 100] [--follow] [--json]</c>: stored lines matching every filter given, newest last.
+/// </summary>
+internal static class QueryCommand
+{
+    /// <summary>How often <c>--follow</c> asks for new lines.</summary>
+    public static readonly TimeSpan FollowPollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long after it arrived a line is taken as settled by <c>--follow</c>. On PostgreSQL ids
+    /// are handed out before commit, so a lower id can still appear a moment after a higher one;
+    /// lines newer than this are asked for again (and printed once).
+    /// </summary>
+    public static readonly TimeSpan FollowSettle = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most lines read per follow poll.</summary>
+    public const int FollowPageSize = 5000;
+
+    public static Command Create(Func<string, string?> environment)
+    {
+        var database = ServerCommandLine.DatabaseOption(environment);
+        var label = new Option<string?>("--label") { Description = "Only lines of this label." };
+        var agent = new Option<string?>("--agent") { Description = "Only lines of this agent uuid." };
+        var since = new Option<string?>("--since") { Description = "Only lines with an event time at or after this: a duration ago (10m, 2h, 7d) or an RFC 3339 time." };
+        var until = new Option<string?>("--until") { Description = "Only lines with an event time before this (same forms as --since)." };
+        var contains = new Option<string?>("--contains") { Description = "Only lines containing this text (case-sensitive)." };
+        var count = ServerCommandLine.CountOption(LineQuery.DefaultLimit);
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines as they are stored, until interrupted." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: agent_uuid, label, source, file_id, offset, timestamp, line, attributes." };
+
+        var command = new Command("query", "Print stored lines that match every filter given, newest last.")
+        {
+            database, label, agent, since, until, contains, count, follow, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var now = DateTimeOffset.UtcNow;
+            DateTimeOffset? sinceTime = null;
+            DateTimeOffset? untilTime = null;
+            foreach (var (name, option, set) in new (string, Option<string?>, Action<DateTimeOffset>)[]
+            {
+                ("--since", since, t => sinceTime = t),
+                ("--until", until, t => untilTime = t),
+            })
+            {
+                var text = parse.GetValue(option);
+                if (text is null)
+                {
+                    continue;
+                }
+
+                if (!DurationText.TryParseTime(text, now, out var time))
+                {
+                    await error.WriteLineAsync($"rlog-server: {name} '{text}' is neither a duration (10m, 2h, 7d) nor an RFC 3339 time").ConfigureAwait(false);
+                    return ServerCommandLine.UsageErrorExitCode;
+                }
+
+                set(time);
+            }
+
+            var agentText = parse.GetValue(agent);
+            if (agentText is not null && !Guid.TryParse(agentText, out _))
+            {
+                await error.WriteLineAsync($"rlog-server: --agent '{agentText}' is not a uuid").ConfigureAwait(false);
+                return ServerCommandLine.UsageErrorExitCode;
+            }
+
+            using var store = ServerCommandLine.OpenExisting(parse.GetValue(database)!, error);
+            if (store is null)
+            {
+                return ServerCommandLine.UsageErrorExitCode;
+            }
+
+            var query = new LineQuery
+            {
+                Label = parse.GetValue(label),
+                AgentUuid = agentText is null ? null : Guid.Parse(agentText).ToString(),
+                Since = sinceTime,
+                Until = untilTime,
+                Contains = parse.GetValue(contains),
+                Limit = parse.GetValue(count),
+            };
+            try
+            {
+                await RunAsync(store.Lines, query, parse.GetValue(follow), parse.GetValue(json), parse.InvocationConfiguration.Output, TimeProvider.System, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Interrupted while following: the normal way to stop.
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Prints the newest <see cref="LineQuery.Limit"/> matching lines, oldest first; with
+    /// <paramref name="follow"/>, then polls for lines stored after them until cancelled.
+    /// </summary>
+    public static async Task RunAsync(
+        ILineStore lines,
+        LineQuery query,
+        bool follow,
+        bool json,
+        TextWriter output,
+        TimeProvider timeProvider,
+        CancellationToken cancellationToken)
+    {
+        // Taken before the first query: every line stored from here on has a higher id.
+        var lowWater = follow ? await lines.MaxIdAsync(cancellationToken).ConfigureAwait(false) : 0;
+        foreach (var line in await lines.QueryAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            await output.WriteLineAsync(Format(line, json)).ConfigureAwait(false);
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (!follow)
+        {
+            return;
+        }
+
+        var page = query with { Limit = FollowPageSize, ReceivedSince = timeProvider.GetUtcNow() - FollowSettle };
+        var printed = new HashSet<long>();
+        using var timer = new PeriodicTimer(FollowPollInterval, timeProvider);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            IReadOnlyList<StoredLine> found;
+            do
+            {
+                found = await lines.ReadAfterAsync(page, lowWater, cancellationToken).ConfigureAwait(false);
+                var settled = timeProvider.GetUtcNow() - FollowSettle;
+                var newLow = lowWater;
+                foreach (var line in found)
+                {
+                    if (printed.Add(line.Id))
+                    {
+                        await output.WriteLineAsync(Format(line, json)).ConfigureAwait(false);
+                    }
+
+                    if (line.ReceivedAt < settled || found.Count == FollowPageSize)
+                    {
+                        newLow = Math.Max(newLow, line.Id);
+                    }
+                }
+
+                lowWater = newLow;
+                printed.RemoveWhere(id => id <= lowWater);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            while (found.Count == FollowPageSize);
+        }
+    }
+
+    private static string Format(StoredLine line, bool json) => json ? LineFormatter.Json(line) : LineFormatter.Text(line);
+}

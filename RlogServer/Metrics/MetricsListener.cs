@@ -1,0 +1,86 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using RlogServer.Configuration;
+
+namespace RlogServer.Metrics;
+
+/// <summary>
+/// Serves <see cref="ServerMetrics"/> as Prometheus text on <c>http://ADDRESS/metrics</c> when
+/// <c>--metrics-listen</c> is set, through prometheus-net's HttpListener server: kept apart
+/// from the gRPC endpoint, which speaks HTTP/2 only and may face the internet.
+/// </summary>
+internal sealed class MetricsListener : IHostedService, IDisposable
+{
+    private const string ScrapePath = "metrics/";
+
+    private readonly ServerOptions _options;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger<MetricsListener> _logger;
+    private MetricServer? _server;
+
+    public MetricsListener(ServerOptions options, ServerMetrics metrics, ILogger<MetricsListener> logger)
+    {
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.MetricsListen is not { } listen)
+        {
+            return Task.CompletedTask;
+        }
+
+        var (host, port) = ParseListen(listen);
+        // "+" accepts any Host header: what an every-interface address means.
+        var prefixHost = host is "0.0.0.0" or "*" or "::" ? "+" : host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
+        _server = new MetricServer(prefixHost, port, ScrapePath, _metrics.Registry);
+        try
+        {
+            _server.Start();
+        }
+        catch (HttpListenerException ex)
+        {
+            // The metrics are not worth refusing to store logs for.
+            MetricsLog.CannotServe(_logger, listen, ex.Message);
+            _server.Dispose();
+            _server = null;
+            return Task.CompletedTask;
+        }
+
+        MetricsLog.Serving(_logger, $"http://{(prefixHost == "+" ? listen : $"{prefixHost}:{port}")}/{ScrapePath.TrimEnd('/')}");
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    /// <summary>
+    /// <c>host:port</c>, <c>[v6]:port</c>, or a bare <c>:port</c> or <c>port</c> (loopback); throws
+    /// <see cref="ArgumentException"/> otherwise.
+    /// </summary>
+    public static (string Host, int Port) ParseListen(string listen)
+    {
+        var text = listen.Trim();
+        var colon = text.LastIndexOf(':');
+        var host = colon < 0 ? string.Empty : text[..colon].Trim('[', ']');
+        var portText = colon < 0 ? text : text[(colon + 1)..];
+        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--metrics-listen: '{listen}' is not host:port (for example 127.0.0.1:9465)", nameof(listen));
+        }
+
+        return (host.Length == 0 ? "127.0.0.1" : host, port);
+    }
+}

@@ -1,0 +1,105 @@
+using Rlog.V1;
+
+namespace RlogServer.Storage.Sqlite;
+
+/// <summary>Heartbeats in SQLite, one row each.</summary>
+internal sealed class SqliteHeartbeatStore : IHeartbeatStore
+{
+    private const string Columns = """
+        agent_uuid, timestamp_ms, received_at_ms, cpu, memory, agent_version, lines_read, lines_confirmed,
+        batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes
+        """;
+
+    private readonly SqliteDatabase _database;
+
+    public SqliteHeartbeatStore(SqliteDatabase database)
+    {
+        _database = database;
+    }
+
+    public Task RecordHeartbeatAsync(
+        string agentUuid,
+        HeartbeatRequest heartbeat,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentUuid);
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        return _database.WriteAsync(
+            writer =>
+            {
+                using var command = SqliteDatabase.Command(writer, $"""
+                    INSERT INTO heartbeats ({Columns})
+                    VALUES
+                        ($agent_uuid, $timestamp_ms, $received_at_ms, $cpu, $memory, $agent_version, $lines_read,
+                         $lines_confirmed, $batches_unconfirmed, $send_retries, $files_open, $process_cpu, $process_rss_bytes)
+                    """);
+                command.Parameters.AddWithValue("$agent_uuid", agentUuid);
+                command.Parameters.AddWithValue("$timestamp_ms", (object?)StorageTime.ToUnixMilliseconds(heartbeat.Timestamp) ?? DBNull.Value);
+                command.Parameters.AddWithValue("$received_at_ms", receivedAt.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$cpu", heartbeat.Cpu);
+                command.Parameters.AddWithValue("$memory", heartbeat.Memory);
+                command.Parameters.AddWithValue("$agent_version", heartbeat.AgentVersion);
+                command.Parameters.AddWithValue("$lines_read", unchecked((long)heartbeat.LinesRead));
+                command.Parameters.AddWithValue("$lines_confirmed", unchecked((long)heartbeat.LinesConfirmed));
+                command.Parameters.AddWithValue("$batches_unconfirmed", unchecked((long)heartbeat.BatchesUnconfirmed));
+                command.Parameters.AddWithValue("$send_retries", unchecked((long)heartbeat.SendRetries));
+                command.Parameters.AddWithValue("$files_open", (long)heartbeat.FilesOpen);
+                command.Parameters.AddWithValue("$process_cpu", heartbeat.ProcessCpu);
+                command.Parameters.AddWithValue("$process_rss_bytes", unchecked((long)heartbeat.ProcessRssBytes));
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken);
+    }
+
+    public long CountHeartbeats(string? agentUuid = null) =>
+        _database.Read(connection => agentUuid is null
+            ? SqliteDatabase.Scalar(connection, "SELECT COUNT(*) FROM heartbeats")
+            : SqliteDatabase.Scalar(connection, "SELECT COUNT(*) FROM heartbeats WHERE agent_uuid = $agent_uuid", agentUuid));
+
+    public IReadOnlyList<StoredHeartbeat> ReadHeartbeats(string? agentUuid = null) =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(
+                connection,
+                agentUuid is null
+                    ? $"SELECT {Columns} FROM heartbeats ORDER BY id"
+                    : $"SELECT {Columns} FROM heartbeats WHERE agent_uuid = $agent_uuid ORDER BY id");
+            if (agentUuid is not null)
+            {
+                command.Parameters.AddWithValue("$agent_uuid", agentUuid);
+            }
+
+            using var reader = command.ExecuteReader();
+            var heartbeats = new List<StoredHeartbeat>();
+            while (reader.Read())
+            {
+                heartbeats.Add(new StoredHeartbeat(
+                    AgentUuid: reader.GetString(0),
+                    Timestamp: reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                    ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                    Cpu: reader.GetDouble(3),
+                    Memory: reader.GetDouble(4),
+                    AgentVersion: reader.GetString(5),
+                    LinesRead: unchecked((ulong)reader.GetInt64(6)),
+                    LinesConfirmed: unchecked((ulong)reader.GetInt64(7)),
+                    BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(8)),
+                    SendRetries: unchecked((ulong)reader.GetInt64(9)),
+                    FilesOpen: (uint)reader.GetInt64(10),
+                    ProcessCpu: reader.GetDouble(11),
+                    ProcessRssBytes: unchecked((ulong)reader.GetInt64(12))));
+            }
+
+            return heartbeats;
+        });
+
+    public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        await _database.WriteAsync(
+            writer =>
+            {
+                using var command = SqliteDatabase.Command(writer, "DELETE FROM heartbeats WHERE received_at_ms < $cutoff");
+                command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+                return (long)command.ExecuteNonQuery();
+            },
+            cancellationToken).ConfigureAwait(false);
+}
