@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace RlogAgent.Collection.Formats;
+namespace RlogAgent.Configuration;
 
 /// <summary>
 /// <c>multiline</c> in a source of agent.yaml: joins the lines of one event (a stack trace, a
