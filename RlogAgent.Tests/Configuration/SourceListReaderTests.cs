@@ -127,6 +127,24 @@ public sealed class SourceListReaderTests
         });
     }
 
+    [Test]
+    public void Parse_SampleAgentYamlContainerSourceUncommented_IsRead()
+    {
+        var sample = File.ReadAllLines(Path.Combine(RepoRoot(), "agent.yaml"));
+        var start = Array.FindIndex(sample, l => l.StartsWith("  # - label: k8s", StringComparison.Ordinal));
+        var uncommented = sample.Select((l, i) => i >= start && l.StartsWith("  # ", StringComparison.Ordinal) ? "  " + l[4..] : l);
+
+        var source = ConfigLoader.Parse(string.Join('\n', uncommented), "agent.yaml").Sources.Single(s => s.Label == "k8s");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(start, Is.GreaterThan(0));
+            Assert.That(source.Format, Is.EqualTo(SourceFormat.Cri));
+            Assert.That(source.Attributes, Is.EqualTo(new KeyValuePair<string, string>[] { new("cluster", "prod-eu") }));
+            Assert.That(source.Multiline!.StartPattern.ToString(), Is.EqualTo(@"^\d{4}-\d{2}-\d{2} "));
+        });
+    }
+
     [TestCase("    format: json\n", 6, "sources[0].format", "must be 'plain', 'cri' or 'docker', not 'json'")]
     [TestCase("    format: CRI\n", 6, "sources[0].format", "must be 'plain', 'cri' or 'docker', not 'CRI'")]
     [TestCase("    format: [cri]\n", 6, "sources[0].format", "must be a single value")]
@@ -221,6 +239,17 @@ public sealed class SourceListReaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path, _ => null));
 
         Assert.That(e!.Message, Does.StartWith($"{path}:8: not valid YAML"));
+    }
+
+    private static string RepoRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found");
     }
 
     private AgentOptions Load(string yaml) => ConfigLoader.LoadFile(Write(yaml), _ => null);
