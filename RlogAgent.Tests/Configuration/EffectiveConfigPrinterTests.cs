@@ -96,6 +96,94 @@ public sealed class EffectiveConfigPrinterTests
             .And.Not.Contain(Secret));
     }
 
+    [Test]
+    public void Print_SourceWithFormatAttributesAndMultiline_PrintsThemAndReadsBack()
+    {
+        var original = Load("""
+            server_addr: http://127.0.0.1:5000
+            project_key: k
+            sources:
+              - label: k8s
+                path: /var/log/containers/*.log
+                format: cri
+                attributes:
+                  cluster: prod-eu
+                  cost$center: "it's 42"
+                multiline:
+                  start_pattern: '^\d{4}-\d{2}-\d{2} |^$$'
+                  max_lines: 20
+                  timeout: 0.5
+              - label: app
+                path: /var/log/app.log
+            """);
+
+        var printed = Print(original);
+        var read = ConfigLoader.Parse(VariableSubstitution.Apply(printed, "printed.yaml", _ => null), "printed.yaml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(printed, Does.EndWith("""
+                sources:
+                  - label: 'k8s'
+                    path: '/var/log/containers/*.log'
+                    format: cri
+                    attributes:
+                      'cluster': 'prod-eu'
+                      'cost$$center': 'it''s 42'
+                    multiline:
+                      start_pattern: '^\d{4}-\d{2}-\d{2} |^$$'
+                      max_lines: 20
+                      timeout: 0.5
+                  - label: 'app'
+                    path: '/var/log/app.log'
+                    format: plain
+
+                """));
+            Assert.That(read.Sources[0].Format, Is.EqualTo(SourceFormat.Cri));
+            Assert.That(read.Sources[0].Attributes, Is.EqualTo(original.Sources[0].Attributes));
+            Assert.That(read.Sources[0].Multiline!.StartPattern.ToString(), Is.EqualTo(@"^\d{4}-\d{2}-\d{2} |^$"));
+            Assert.That(read.Sources[0].Multiline!.MaxLines, Is.EqualTo(20));
+            Assert.That(read.Sources[0].Multiline!.Timeout, Is.EqualTo(TimeSpan.FromSeconds(0.5)));
+            Assert.That(read.Sources[1].Format, Is.EqualTo(SourceFormat.Plain));
+            Assert.That(read.Sources[1].Attributes, Is.Empty);
+            Assert.That(read.Sources[1].Multiline, Is.Null);
+        });
+    }
+
+    [Test]
+    public void Print_Defaults_PrintsEveryScalarSettingInOrder()
+    {
+        var printed = Print(Load("server_addr: http://127.0.0.1:5000\nproject_key: k\n"));
+
+        Assert.That(printed, Is.EqualTo($$"""
+            # effective configuration from {{_temp.Combine("agent.yaml")}}
+            server_addr: 'http://127.0.0.1:5000'
+            project_key: '****'
+            batch_size: 1000
+            flush_interval: 10
+            heartbeat_interval: 30
+            state_dir: 'state'
+            read_from: end
+            poll_interval: 0.25
+            rotate_wait: 5
+            max_line_bytes: 1048576
+            max_open_files: 1024
+            commit_interval: 1
+            max_unconfirmed_batches: 16
+            max_buffer_bytes: 16777216
+            shutdown_timeout: 10
+            keepalive_interval: 60
+            keepalive_timeout: 20
+            compression: 'none'
+            log_level: information
+            log_format: text
+            tls: {}    # system roots, no client certificate
+            metrics: {}    # off
+            sources: []
+
+            """.ReplaceLineEndings("\n")));
+    }
+
     private AgentOptions Load(string yaml)
     {
         var path = _temp.Combine("agent.yaml");

@@ -16,6 +16,9 @@ public sealed class AgentOptions
     public const double DefaultRotateWaitSeconds = 5;
     public const int DefaultMaxLineBytes = 1024 * 1024;
 
+    /// <summary>Smallest max_line_bytes accepted.</summary>
+    public const int MaxLineBytesMinimum = 256;
+
     /// <summary>Largest max_line_bytes accepted: the contract's 4 MiB message limit.</summary>
     public const int MaxLineBytesLimit = 4 * 1024 * 1024;
     public const int DefaultMaxOpenFiles = 1024;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 
 namespace RlogAgent.Configuration;
 
@@ -7,6 +6,7 @@ namespace RlogAgent.Configuration;
 /// Writes the configuration the agent would run with (<c>--check-config</c>): every setting with
 /// defaults filled in, substitutions and <c>RLOG_*</c> overrides applied (each override marked with
 /// its variable), the project key masked. The output is itself a valid agent.yaml, apart from the key.
+/// The scalar settings come from <see cref="ScalarSettings.All"/>, in its order.
 /// </summary>
 public static class EffectiveConfigPrinter
 {
@@ -15,59 +15,53 @@ public static class EffectiveConfigPrinter
 
     public static void Print(AgentOptions o, TextWriter output)
     {
-        var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"# effective configuration from {o.ConfigPath}");
-        Line(output, o, "server_addr", YamlText.Quote(o.ServerAddr));
-        Line(output, o, "project_key", YamlText.Quote(MaskedSecret));
-        Line(output, o, "batch_size", o.BatchSize.ToString(inv));
-        Line(output, o, "flush_interval", o.FlushInterval.ToString(inv));
-        Line(output, o, "heartbeat_interval", o.HeartbeatInterval.ToString(inv));
-        Line(output, o, "state_dir", YamlText.Quote(o.StateDir));
-        Line(output, o, "read_from", o.ReadFrom == ReadFrom.Beginning ? "beginning" : "end");
-        Line(output, o, "poll_interval", o.PollInterval.ToString(inv));
-        Line(output, o, "rotate_wait", o.RotateWait.ToString(inv));
-        Line(output, o, "max_line_bytes", o.MaxLineBytes.ToString(inv));
-        Line(output, o, "max_open_files", o.MaxOpenFiles.ToString(inv));
-        Line(output, o, "commit_interval", o.CommitInterval.ToString(inv));
-        Line(output, o, "max_unconfirmed_batches", o.MaxUnconfirmedBatches.ToString(inv));
-        Line(output, o, "max_buffer_bytes", o.MaxBufferBytes.ToString(inv));
-        Line(output, o, "shutdown_timeout", o.ShutdownTimeout.ToString(inv));
-        Line(output, o, "keepalive_interval", o.KeepaliveInterval.ToString(inv));
-        Line(output, o, "keepalive_timeout", o.KeepaliveTimeout.ToString(inv));
-        Line(output, o, "compression", YamlText.Quote(o.Compression));
-        Line(output, o, "log_level", LogLevelName(o.LogLevel));
-        Line(output, o, "log_format", o.LogFormat == LogFormat.Json ? "json" : "text");
-        PrintTls(output, o);
-        if (o.Metrics.Enabled)
+        foreach (var (section, settings) in ScalarSettings.Blocks(ScalarSettings.All))
         {
-            output.WriteLine("metrics:");
-            Line(output, o, "metrics.listen", YamlText.Quote(o.Metrics.Listen), "  listen");
-        }
-        else
-        {
-            output.WriteLine("metrics: {}    # off");
+            if (section is null)
+            {
+                PrintScalar(output, o, settings[0], "");
+            }
+            else
+            {
+                PrintSection(output, o, section, settings);
+            }
         }
 
         PrintSources(output, o.Sources);
     }
 
-    private static void PrintTls(TextWriter output, AgentOptions o)
+    private static void PrintSection(TextWriter output, AgentOptions o, string section, IReadOnlyList<ScalarSetting> settings)
     {
-        var tls = o.Tls;
-        if (tls.CaFile is null && tls.CertFile is null && tls.KeyFile is null)
+        if (settings.All(s => s.Format(o) is null))
         {
-            output.WriteLine("tls: {}    # system roots, no client certificate");
+            var note = ScalarSettings.UnsetSectionNotes.TryGetValue(section, out var text) ? $"    # {text}" : "";
+            output.WriteLine($"{section}: {{}}{note}");
             return;
         }
 
-        output.WriteLine("tls:");
-        foreach (var (key, value) in new[] { ("ca_file", tls.CaFile), ("cert_file", tls.CertFile), ("key_file", tls.KeyFile) })
+        output.WriteLine($"{section}:");
+        foreach (var setting in settings)
         {
-            if (value is not null)
-            {
-                Line(output, o, "tls." + key, YamlText.Quote(value), "  " + key);
-            }
+            PrintScalar(output, o, setting, "  ");
         }
+    }
+
+    private static void PrintScalar(TextWriter output, AgentOptions o, ScalarSetting setting, string indent)
+    {
+        var value = setting.Format(o);
+        if (value is null)
+        {
+            return;
+        }
+
+        if (setting.IsSecret)
+        {
+            value = YamlText.Quote(MaskedSecret);
+        }
+
+        var from = o.EnvironmentOverrides.TryGetValue(setting.Key, out var variable) ? $"    # from {variable}" : "";
+        output.WriteLine($"{indent}{setting.Name}: {value}{from}");
     }
 
     private static void PrintSources(TextWriter output, List<SourceOptions> sources)
@@ -87,22 +81,25 @@ public static class EffectiveConfigPrinter
             {
                 output.WriteLine($"    exclude: [{string.Join(", ", source.Exclude.Select(YamlText.Quote))}]");
             }
+
+            output.WriteLine($"    format: {SourceFormatNames.Name(source.Format)}");
+            if (source.Attributes.Count > 0)
+            {
+                output.WriteLine("    attributes:");
+                foreach (var (name, value) in source.Attributes)
+                {
+                    output.WriteLine($"      {YamlText.Quote(name)}: {YamlText.Quote(value)}");
+                }
+            }
+
+            if (source.Multiline is { } multiline)
+            {
+                var inv = CultureInfo.InvariantCulture;
+                output.WriteLine("    multiline:");
+                output.WriteLine($"      start_pattern: {YamlText.Quote(multiline.StartPattern.ToString())}");
+                output.WriteLine($"      max_lines: {multiline.MaxLines.ToString(inv)}");
+                output.WriteLine($"      timeout: {multiline.Timeout.TotalSeconds.ToString(inv)}");
+            }
         }
     }
-
-    private static void Line(TextWriter output, AgentOptions o, string key, string value, string? label = null)
-    {
-        var from = o.EnvironmentOverrides.TryGetValue(key, out var variable) ? $"    # from {variable}" : "";
-        output.WriteLine($"{label ?? key}: {value}{from}");
-    }
-
-    private static string LogLevelName(LogLevel level) => level switch
-    {
-        LogLevel.Trace => "trace",
-        LogLevel.Debug => "debug",
-        LogLevel.Warning => "warning",
-        LogLevel.Error => "error",
-        LogLevel.Critical => "critical",
-        _ => "information",
-    };
 }

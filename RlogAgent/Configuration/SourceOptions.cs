@@ -1,8 +1,24 @@
 namespace RlogAgent.Configuration;
 
-/// <summary>One entry of <c>sources</c> in agent.yaml: a file (or glob of files) and its label.</summary>
+/// <summary>One entry of <c>sources</c> in agent.yaml: a file (or glob of files), its label, how its lines are written.</summary>
 public sealed class SourceOptions
 {
+    /// <summary>Default of <see cref="Format"/>: every line is an event as it is.</summary>
+    public const SourceFormat DefaultFormat = SourceFormat.Plain;
+
+    /// <summary>
+    /// Most entries in <see cref="Attributes"/>. With <see cref="MaxAttributeNameBytes"/> and
+    /// <see cref="MaxAttributeValueBytes"/> it keeps a source's attributes under 25 KiB an event, well
+    /// inside the 64 KiB a message keeps beside its line (see <see cref="AgentOptions.MaxLineBytes"/>).
+    /// </summary>
+    public const int MaxAttributes = 64;
+
+    /// <summary>Longest attribute name, in UTF-8 bytes.</summary>
+    public const int MaxAttributeNameBytes = 128;
+
+    /// <summary>Longest attribute value, in UTF-8 bytes.</summary>
+    public const int MaxAttributeValueBytes = 256;
+
     /// <summary>The label every line of this source carries. Required.</summary>
     public string Label { get; set; } = "";
 
@@ -14,4 +30,16 @@ public sealed class SourceOptions
 
     /// <summary>Glob patterns of files that <see cref="Path"/> matches but must not be read. Default: none.</summary>
     public List<string> Exclude { get; set; } = [];
+
+    /// <summary><c>format</c>: how the files' lines are written: <c>plain</c>, <c>cri</c> or <c>docker</c>. Default <see cref="SourceFormat.Plain"/>.</summary>
+    public SourceFormat Format { get; set; } = DefaultFormat;
+
+    /// <summary>
+    /// <c>attributes</c>: static name/value pairs added to every event of this source, in the order of
+    /// the file; names are unique and not empty. At most <see cref="MaxAttributes"/>. Default: none.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; set; } = [];
+
+    /// <summary><c>multiline</c>: joins the lines of one event (a stack trace) into one. Default null: every record is an event.</summary>
+    public MultilineOptions? Multiline { get; set; }
 }

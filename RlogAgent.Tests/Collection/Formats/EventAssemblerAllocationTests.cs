@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Collection.Formats;
+using RlogAgent.Configuration;
 
 namespace RlogAgent.Tests.Collection.Formats;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using RlogAgent.Configuration;
 
 namespace RlogAgent.Collection.Formats;
 

@@ -1,3 +1,5 @@
+using RlogAgent.Configuration;
+
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace RlogAgent.Collection.Formats;
+namespace RlogAgent.Configuration;
 
 /// <summary>
 /// <c>multiline</c> in a source of agent.yaml: joins the lines of one event (a stack trace, a
@@ -15,6 +15,15 @@ public sealed record MultilineOptions
 
     /// <summary>Default of <c>timeout</c>: 1 second.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Shortest <c>timeout</c> agent.yaml accepts, 1 ms: the assembler's clock does not tell shorter ones apart.</summary>
+    public const double MinTimeoutSeconds = 0.001;
+
+    /// <summary>
+    /// Longest <c>timeout</c> agent.yaml accepts, 1 hour: an open event holds its lines in memory and its
+    /// file's checkpoint back, so a longer wait is a mistake.
+    /// </summary>
+    public const double MaxTimeoutSeconds = 3600;
 
     /// <summary>
     /// How long one line's start_pattern match may take before it is given up (the line is then taken

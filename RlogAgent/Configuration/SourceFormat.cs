@@ -1,4 +1,4 @@
-namespace RlogAgent.Collection.Formats;
+namespace RlogAgent.Configuration;
 
 /// <summary>How a source's lines are written (<c>format</c> in a source of agent.yaml; default <c>plain</c>).</summary>
 public enum SourceFormat
