@@ -43,8 +43,12 @@ public abstract class EndToEndTest
     protected AgentHarness StartAgent(string sources, string extra = "", ILoggerProvider? logs = null, Func<AgentOptions, ILoggerFactory, AgentRunner>? createRunner = null) =>
         AgentHarness.Start(Temp.Combine("agent.yaml"), AgentHarness.Config(Server.Address, Temp.Combine("state"), sources, extra), logs, createRunner);
 
-    /// <summary>config/agent.yaml for the agent as a process, started in <see cref="Temp"/>.</summary>
-    protected string WriteProcessConfig(string log, string extra = "")
+    /// <summary>
+    /// config/agent.yaml for the agent as a process, started in <see cref="Temp"/>: one source
+    /// <c>app</c> reading <paramref name="log"/>. <paramref name="extra"/> adds top-level keys;
+    /// <paramref name="sourceExtra"/> adds keys to the source, each line indented by four spaces.
+    /// </summary>
+    protected string WriteProcessConfig(string log, string extra = "", string sourceExtra = "")
     {
         var path = Temp.Combine("config", "agent.yaml");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -59,6 +63,7 @@ public abstract class EndToEndTest
             sources:
               - label: app
                 path: {log}
+            {sourceExtra}
             """);
         return path;
     }

@@ -1,4 +1,5 @@
 using RlogAgent.Collection.Formats;
+using RlogAgent.Configuration;
 using RlogAgent.Metrics;
 
 namespace RlogAgent.Collection;

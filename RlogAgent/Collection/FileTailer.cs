@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using RlogAgent.Collection.Formats;
+using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection;

@@ -151,7 +151,10 @@ public sealed class AgentRunner
             s.Label,
             () =>
             {
-                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, claims, Counters, collectorLogger, _time);
+                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, claims, Counters, collectorLogger, _time)
+                {
+                    Reading = new EventReading(s.Format, s.Multiline, s.Attributes, Counters),
+                };
                 return WrapReader is null ? Create() : WrapReader(s, Create);
             },
             Counters,
