@@ -406,9 +406,11 @@ try {
     $peerFigures = [ordered]@{}
     if (-not $Quick) {
         foreach ($peerScript in $peers) {
-            Invoke-Checked "peer: $(Split-Path -Leaf $peerScript)" {
-                $script:peerOutput = & bash $peerScript $logFile 2>&1
-            }
+            # A free port, not the scripts' fixed defaults: another bench on the machine may hold those.
+            $peerPort = Get-FreePort
+            Write-Step "peer: $(Split-Path -Leaf $peerScript) (port $peerPort)"
+            $script:peerOutput = & bash $peerScript $logFile $peerPort 2>&1
+            if ($LASTEXITCODE -ne 0) { Stop-Bench "$peerScript exited $LASTEXITCODE`: $($script:peerOutput -join ' ')" }
             $line = $script:peerOutput | Where-Object { "$_" -match '^peer=' } | Select-Object -Last 1
             if ($null -eq $line) { Stop-Bench "$peerScript printed no 'peer=' line: $($script:peerOutput -join ' ')" }
             $figures = ConvertFrom-Figures "$line"
