@@ -407,10 +407,17 @@ try {
     if (-not $Quick) {
         foreach ($peerScript in $peers) {
             # A free port, not the scripts' fixed defaults: another bench on the machine may hold those.
-            $peerPort = Get-FreePort
-            Write-Step "peer: $(Split-Path -Leaf $peerScript) (port $peerPort)"
-            $script:peerOutput = & bash $peerScript $logFile $peerPort 2>&1
-            if ($LASTEXITCODE -ne 0) { Stop-Bench "$peerScript exited $LASTEXITCODE`: $($script:peerOutput -join ' ')" }
+            # The scripts start their python sink, sleep 0.3 s and start the peer: on a loaded machine the
+            # sink may not listen yet, the peer's first connect is refused and it backs off past the
+            # sink's 120 s timeout. Python without the pyenv shim starts faster; a failed try is retried.
+            for ($try = 1; ; $try++) {
+                $peerPort = Get-FreePort
+                Write-Step "peer: $(Split-Path -Leaf $peerScript) (port $peerPort, try $try)"
+                $script:peerOutput = & bash -c 'PATH="$(dirname "$(python3 -c "import sys; print(sys.executable)")"):$PATH" exec bash "$@"' bash $peerScript $logFile $peerPort 2>&1
+                if ($LASTEXITCODE -eq 0) { break }
+                if ($try -ge 3) { Stop-Bench "$peerScript exited $LASTEXITCODE`: $($script:peerOutput -join ' ')" }
+                Write-Host "    failed ($LASTEXITCODE), again: $($script:peerOutput | Select-Object -Last 2)"
+            }
             $line = $script:peerOutput | Where-Object { "$_" -match '^peer=' } | Select-Object -Last 1
             if ($null -eq $line) { Stop-Bench "$peerScript printed no 'peer=' line: $($script:peerOutput -join ' ')" }
             $figures = ConvertFrom-Figures "$line"
