@@ -166,6 +166,7 @@ public sealed class AgentRunner
         var heartbeating = heartbeat.RunAsync(background.Token);
         var progressing = new BackfillProgress(Counters, _loggers.CreateLogger("rlog.metrics"), _time).RunAsync(background.Token);
         var flushing = FlushCheckpointsAsync(health, background.Token);
+        var trimming = new IdleMemoryTrimmer(Counters, _logger, _time).RunAsync(background.Token);
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
         var anySourceGivenUp = collecting.Count == 0 ? Task.Delay(Timeout.Infinite, stop) : Task.WhenAny(collecting.Select(t => t.ContinueWith(
@@ -184,7 +185,7 @@ public sealed class AgentRunner
             HostingLog.Fatal(_logger, reason.Message, reason);
             await reading.CancelAsync().ConfigureAwait(false);
             await background.CancelAsync().ConfigureAwait(false);
-            await AwaitQuietlyAsync("background", Task.WhenAll(heartbeating, flushing, progressing)).ConfigureAwait(false);
+            await AwaitQuietlyAsync("background", Task.WhenAll(heartbeating, flushing, progressing, trimming)).ConfigureAwait(false);
             _checkpoints.Flush();
             return ExitCodes.Fatal;
         }
@@ -222,6 +223,7 @@ public sealed class AgentRunner
             await AwaitQuietlyAsync("heartbeat", heartbeating).ConfigureAwait(false);
             await AwaitQuietlyAsync("checkpoint flush", flushing).ConfigureAwait(false);
             await AwaitQuietlyAsync("backfill progress", progressing).ConfigureAwait(false);
+            await AwaitQuietlyAsync("idle memory trim", trimming).ConfigureAwait(false);
             _checkpoints.Flush();
         }
 

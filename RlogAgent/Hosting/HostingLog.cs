@@ -45,4 +45,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Critical, Message = "{Reason}")]
     public static partial void StateDirInUse(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "At rest: memory given back, working set {BeforeKb} KB -> {AfterKb} KB")]
+    public static partial void MemoryTrimmed(ILogger logger, long beforeKb, long afterKb);
 }
