@@ -16,6 +16,7 @@ public sealed class IdleMemoryTrimmer
     public static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(10);
 
     private readonly AgentCounters _counters;
+    private int _ticks;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -25,6 +26,9 @@ public sealed class IdleMemoryTrimmer
         _logger = logger;
         _time = time;
     }
+
+    /// <summary>Checks made so far: lets a test wait for the loop to have looked.</summary>
+    internal int Ticks => Volatile.Read(ref _ticks);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -40,16 +44,16 @@ public sealed class IdleMemoryTrimmer
                 {
                     last = now;
                     trimmed = false;
-                    continue;
                 }
-
-                if (!trimmed)
+                else if (!trimmed)
                 {
                     trimmed = true;
                     var before = Environment.WorkingSet;
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                     HostingLog.MemoryTrimmed(_logger, before / 1024, Environment.WorkingSet / 1024);
                 }
+
+                Interlocked.Increment(ref _ticks);
             }
         }
         catch (OperationCanceledException)
