@@ -14,6 +14,9 @@ namespace RlogAgent.Tests.Server.Support;
 /// </summary>
 internal sealed class PostgresCluster
 {
+    /// <summary>How often a starting cluster is asked for a connection, until StartTimeout.</summary>
+    private static readonly TimeSpan ConnectRetryEvery = TimeSpan.FromMilliseconds(100);
+
     private const string SuperUser = "rlog";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly Lazy<Task<PostgresCluster>> Shared = new(StartAsync);
@@ -125,7 +128,8 @@ internal sealed class PostgresCluster
             }
             catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(100);
+                // Polling for a condition (the server accepts connections) within a deadline.
+                await Task.Delay(ConnectRetryEvery);
             }
         }
     }
