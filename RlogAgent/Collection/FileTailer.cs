@@ -110,9 +110,6 @@ public sealed class FileTailer : IDisposable
     /// <summary>The file's size at the last scan that found it by name.</summary>
     public long LastSeenSize { get; set; }
 
-    /// <summary>Where the next line starts: everything before it has been handed on.</summary>
-    public long LineStart => _lineStart;
-
     /// <summary>When new bytes were last read, or the tailer opened.</summary>
     public DateTime LastActivityUtc { get; private set; }
 

@@ -59,9 +59,6 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
     /// <summary>Completes when the last batch has been written (or the writer failed).</summary>
     public Task Completion => _writer.Completion;
 
-    /// <summary>Bytes of chunks held now, from admission to confirmation.</summary>
-    public long BufferedBytes => _budget.Used;
-
     public async ValueTask WriteAsync(LineChunk chunk, CancellationToken cancellationToken)
     {
         var cost = chunk.Cost;

@@ -96,18 +96,6 @@ public sealed class EncodedBatch
         }
     }
 
-    /// <summary>The lines of the batch as <c>(chunk, index)</c>, for splitting a refused batch.</summary>
-    public IEnumerable<(LineChunk Chunk, int Index)> Lines()
-    {
-        foreach (var segment in _segments ?? [])
-        {
-            for (var i = segment.From; i < segment.To; i++)
-            {
-                yield return (segment.Chunk, i);
-            }
-        }
-    }
-
     internal static void WriteTo(EncodedBatch batch, IBufferWriter<byte> writer, ReadOnlySpan<byte> tail)
     {
         var length = batch.BodyLength + tail.Length;

@@ -101,13 +101,6 @@ public static class LogBatchEncoder
         return batches;
     }
 
-    /// <summary>Bytes one line takes in the batch: the <c>logs</c> tag, the length and the <c>Log</c>.</summary>
-    public static int EntrySize(LineChunk chunk, int index)
-    {
-        var time = new TimeField(chunk.ReadAtUtc);
-        return EntrySize(chunk, index, OriginFields.Of(chunk.Origin), ref time);
-    }
-
     /// <summary>The whole LogBatch message as it goes on the wire: the body, then send_at.</summary>
     public static byte[] ToMessageBytes(EncodedBatch batch)
     {
