@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
+using RlogServer.Configuration;
 using RlogServer.Storage;
 
 namespace RlogAgent.Tests.Server.Storage;
@@ -218,6 +219,53 @@ public sealed class LogStoreTests
         Assert.That(
             store.CountLinesByLabel(),
             Is.EqualTo(new[] { new LabelCount("app", 3), new LabelCount("nginx", 2) }));
+    }
+
+    [Test]
+    public async Task StoreBatchAsync_LongestMultiByteLabelAndSource_StoredAndFoundByLabel()
+    {
+        // 3 bytes per character: past what one btree entry holds (2,704 bytes on PostgreSQL).
+        var label = new string('€', IngestLimits.DefaultMaxLabelLength);
+        var source = new string('€', IngestLimits.DefaultMaxSourceLength);
+        using var store = _database.Open();
+        var batch = LogBatches.Lines("file-1", 2, label: label);
+        foreach (var log in batch.Logs)
+        {
+            log.Source = source;
+        }
+
+        await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        var found = await store.Lines.QueryAsync(new LineQuery { Label = label }).WaitAsync(Timeout);
+        var other = await store.Lines.QueryAsync(new LineQuery { Label = label[..^1] }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found.Select(l => (l.Label, l.Source)), Is.EqualTo(new[] { (label, source), (label, source) }));
+            Assert.That(other, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task StoreBatchAsync_TwoReplicasOneDatabase_SameNamesAndFilesSharedAndDeduplicated()
+    {
+        using var first = _database.Open();
+        using var second = _database.Open();
+        var batch = LogBatches.Lines("file-1", 4, label: "web");
+        var next = LogBatches.Lines("file-1", 3, firstOffset: 4 * 41, label: "web");
+
+        var stored = await first.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        var resent = await second.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        var more = await second.StoreBatchAsync(AgentUuid, next, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        var fromFirst = await first.Lines.QueryAsync(new LineQuery { Label = "web", AgentUuid = AgentUuid }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((stored.Stored, resent.Duplicates, more.Stored), Is.EqualTo((4, 4, 3)));
+            Assert.That(
+                fromFirst.Select(l => (l.FileId, l.Offset)),
+                Is.EqualTo(batch.Logs.Concat(next.Logs).Select(l => ("file-1", l.Offset))));
+            Assert.That(first.CountLinesByLabel(), Is.EqualTo(new[] { new LabelCount("web", 7) }));
+        });
     }
 
     [Test]

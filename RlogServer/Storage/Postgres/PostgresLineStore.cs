@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,26 +7,42 @@ using Rlog.V1;
 namespace RlogServer.Storage.Postgres;
 
 /// <summary>
-/// Lines in PostgreSQL. A batch is one transaction: a per-agent advisory lock, a binary
-/// <c>COPY</c> of its lines into a temporary staging table, then one
-/// <c>INSERT ... SELECT ... ON CONFLICT DO NOTHING</c> into the day partition.
+/// Lines in PostgreSQL. A batch is one transaction: a per-agent advisory lock, a row in
+/// <c>batches</c>, then a binary <c>COPY</c> straight into the day partition; a batch that holds
+/// lines already stored goes through a temporary staging table and
+/// <c>INSERT ... SELECT ... ON CONFLICT DO NOTHING</c> instead. Rows hold numbers for their
+/// label, source and file (<see cref="PostgresNames"/>), and their id is the batch's number
+/// times 2^24 plus their place in the batch.
 /// </summary>
 internal sealed class PostgresLineStore : ILineStore
 {
+    // A line's id is (batch_no << IdShift) + its place in the batch, so a batch may hold up to
+    // 2^24 lines: more than a 4 MiB message can carry.
+    private const int IdShift = 24;
+
     private const string Columns =
-        "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, ts, received_at, attributes::text";
+        "l.id, f.agent_uuid, ln.name, l.line, sn.name, f.file_id, l.file_offset, b.batch_id, l.ts, b.received_at, l.attributes::text";
+
+    // What a line's numbers stand for.
+    private static readonly string From = $"""
+         FROM lines l
+         JOIN files f ON f.file_no = l.file_no
+         JOIN names ln ON ln.name_no = l.label_no
+         JOIN names sn ON sn.name_no = l.source_no
+         JOIN batches b ON b.batch_no = l.id >> {IdShift}
+        """;
 
     // Per pooled connection, created on first use and kept (the pool does not reset connections);
     // ON COMMIT DELETE ROWS empties it at every commit.
     private const string CreateStaging = """
         CREATE TEMP TABLE IF NOT EXISTS lines_staging (
-            file_key uuid NOT NULL,
-            file_id text NOT NULL,
+            id bigint NOT NULL,
+            file_no bigint NOT NULL,
             file_offset bigint NOT NULL,
-            label text NOT NULL,
-            source text NOT NULL,
-            line text NOT NULL,
             ts timestamptz NOT NULL,
+            label_no integer NOT NULL,
+            source_no integer NOT NULL,
+            line text NOT NULL,
             attributes text
         ) ON COMMIT DELETE ROWS
         """;
@@ -37,11 +52,14 @@ internal sealed class PostgresLineStore : ILineStore
     // replicas at once, and only one of them may find its lines new.
     private const string LockAgent = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))";
 
-    private const string CopyStaging =
-        "COPY lines_staging (file_key, file_id, file_offset, label, source, line, ts, attributes) FROM STDIN (FORMAT BINARY)";
+    private const string InsertBatch =
+        "INSERT INTO batches (agent_uuid, batch_id, day, received_at) VALUES ($1, $2, $3, $4) RETURNING batch_no";
 
-    // Whether another day's partition holds any line of this agent in the offset range the batch
-    // covers in each of its files ($2, $3, $4: file keys, lowest and highest offsets): one index
+    private const string CopyStaging =
+        "COPY lines_staging (id, file_no, file_offset, ts, label_no, source_no, line, attributes) FROM STDIN (FORMAT BINARY)";
+
+    // Whether another day's partition holds any line of the batch's files in the offset range
+    // the batch covers in each ($1, $2, $3: file numbers, lowest and highest offsets): one index
     // range probe per file and partition, where checking every line against every other day
     // cost a probe per line and partition. Almost always false (a re-send across midnight makes
     // it true), and then the plain paths below are exact. Days are literals, {0} the batch's day
@@ -49,20 +67,18 @@ internal sealed class PostgresLineStore : ILineStore
     // pruned at plan time, and "> day" does not exclude [day, day + 1) for range pruning).
     private const string OtherDaysOverlapFormat = """
         SELECT EXISTS (
-            SELECT 1 FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS r(file_key, lo, hi)
+            SELECT 1 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(file_no, lo, hi)
             WHERE EXISTS (
                     SELECT 1 FROM lines l
-                    WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
-                      AND l.day < DATE '{0}')
+                    WHERE l.file_no = r.file_no AND l.file_offset BETWEEN r.lo AND r.hi AND l.day < DATE '{0}')
                OR EXISTS (
                     SELECT 1 FROM lines l
-                    WHERE l.agent_uuid = $1 AND l.file_key = r.file_key AND l.file_offset BETWEEN r.lo AND r.hi
-                      AND l.day >= DATE '{1}'))
+                    WHERE l.file_no = r.file_no AND l.file_offset BETWEEN r.lo AND r.hi AND l.day >= DATE '{1}'))
         """;
 
     // The fast path's COPY, straight into the day partition {0}.
     private const string CopyPartitionFormat =
-        "COPY {0} (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at) FROM STDIN (FORMAT BINARY)";
+        "COPY {0} (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes) FROM STDIN (FORMAT BINARY)";
 
     private const string FreshSavepoint = "fresh_lines";
 
@@ -71,8 +87,8 @@ internal sealed class PostgresLineStore : ILineStore
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
-        INSERT INTO lines (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
-        SELECT $1, $2, s.file_key, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
+        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes)
+        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb
         FROM lines_staging s
         ON CONFLICT DO NOTHING
         """;
@@ -80,15 +96,15 @@ internal sealed class PostgresLineStore : ILineStore
     // The same, line by line against the other days' partitions: only when the range check found
     // an overlap. {0} and {1} as above.
     private const string InsertFromStagingCheckingOtherDaysFormat = """
-        INSERT INTO lines (day, agent_uuid, file_key, file_id, file_offset, label, source, line, ts, attributes, batch_id, received_at)
-        SELECT $1, $2, s.file_key, s.file_id, s.file_offset, s.label, s.source, s.line, s.ts, s.attributes::jsonb, $3, $4
+        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes)
+        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb
         FROM lines_staging s
         WHERE NOT EXISTS (
                 SELECT 1 FROM lines l
-                WHERE l.agent_uuid = $2 AND l.file_key = s.file_key AND l.file_offset = s.file_offset AND l.day < DATE '{0}')
+                WHERE l.file_no = s.file_no AND l.file_offset = s.file_offset AND l.day < DATE '{0}')
             AND NOT EXISTS (
                 SELECT 1 FROM lines l
-                WHERE l.agent_uuid = $2 AND l.file_key = s.file_key AND l.file_offset = s.file_offset AND l.day >= DATE '{1}')
+                WHERE l.file_no = s.file_no AND l.file_offset = s.file_offset AND l.day >= DATE '{1}')
         ON CONFLICT DO NOTHING
         """;
 
@@ -97,6 +113,7 @@ internal sealed class PostgresLineStore : ILineStore
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresPartitions _partitions;
+    private readonly PostgresNames _names = new();
 
     public PostgresLineStore(NpgsqlDataSource dataSource, PostgresPartitions partitions)
     {
@@ -136,7 +153,10 @@ internal sealed class PostgresLineStore : ILineStore
         }
 
         return PostgresDatabase.ParseUuid(agentUuid) is { } uuid
-            ? PostgresDatabase.Count(_dataSource, "SELECT count(*) FROM lines WHERE agent_uuid = $1", uuid)
+            ? PostgresDatabase.Count(
+                _dataSource,
+                "SELECT count(*) FROM lines l JOIN files f ON f.file_no = l.file_no WHERE f.agent_uuid = $1",
+                uuid)
             : 0;
     }
 
@@ -145,11 +165,11 @@ internal sealed class PostgresLineStore : ILineStore
         using var command = _dataSource.CreateCommand();
         if (agentUuid is null)
         {
-            command.CommandText = $"SELECT {Columns} FROM lines ORDER BY id";
+            command.CommandText = $"SELECT {Columns}{From} ORDER BY l.id";
         }
         else if (PostgresDatabase.ParseUuid(agentUuid) is { } uuid)
         {
-            command.CommandText = $"SELECT {Columns} FROM lines WHERE agent_uuid = $1 ORDER BY id";
+            command.CommandText = $"SELECT {Columns}{From} WHERE f.agent_uuid = $1 ORDER BY l.id";
             command.Parameters.AddWithValue(uuid);
         }
         else
@@ -169,7 +189,12 @@ internal sealed class PostgresLineStore : ILineStore
 
     public IReadOnlyList<LabelCount> CountLinesByLabel()
     {
-        using var command = _dataSource.CreateCommand("SELECT label, count(*) AS n FROM lines GROUP BY label ORDER BY n DESC, label");
+        using var command = _dataSource.CreateCommand("""
+            SELECT n.name, c.lines
+            FROM (SELECT label_no, count(*) AS lines FROM lines GROUP BY label_no) c
+            JOIN names n ON n.name_no = c.label_no
+            ORDER BY c.lines DESC, n.name COLLATE "C"
+            """);
         using var reader = command.ExecuteReader();
         var counts = new List<LabelCount>();
         while (reader.Read())
@@ -185,7 +210,7 @@ internal sealed class PostgresLineStore : ILineStore
         ArgumentNullException.ThrowIfNull(query);
         if (query.Label is not null)
         {
-            // (label, ts) answers it from the index, exactly.
+            // (label_no, ts) answers it from the index, exactly.
             return await QueryWindowAsync(query, fromDay: null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -210,7 +235,7 @@ internal sealed class PostgresLineStore : ILineStore
     private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateOnly? fromDay, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
-        var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE true");
+        var sql = new StringBuilder($"SELECT {Columns}{From} WHERE true");
         if (!AddFilters(command, sql, query))
         {
             return [];
@@ -221,7 +246,7 @@ internal sealed class PostgresLineStore : ILineStore
             sql.Append(DayBound(day));
         }
 
-        sql.Append(" ORDER BY ts DESC, id DESC LIMIT ").Append(query.Limit);
+        sql.Append(" ORDER BY l.ts DESC, l.id DESC LIMIT ").Append(query.Limit);
         command.CommandText = sql.ToString();
         var lines = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
         lines.Reverse();
@@ -233,7 +258,7 @@ internal sealed class PostgresLineStore : ILineStore
         ArgumentNullException.ThrowIfNull(query);
         await using var command = _dataSource.CreateCommand();
         command.Parameters.AddWithValue(afterId);
-        var sql = new StringBuilder($"SELECT {Columns} FROM lines WHERE id > $1");
+        var sql = new StringBuilder($"SELECT {Columns}{From} WHERE l.id > $1");
         if (!AddFilters(command, sql, query))
         {
             return [];
@@ -245,22 +270,30 @@ internal sealed class PostgresLineStore : ILineStore
             sql.Append(DayBound(DateOnly.FromDateTime(since.UtcDateTime).AddDays(-1)));
         }
 
-        sql.Append(" ORDER BY id LIMIT ").Append(query.Limit);
+        sql.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
         command.CommandText = sql.ToString();
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
     {
-        // The sequence, not max(id): lines carry only a BRIN index on id, and any id handed out
-        // so far is as good a starting point for following.
-        await using var command = _dataSource.CreateCommand("SELECT COALESCE(pg_sequence_last_value('lines_id_seq'), 0)");
+        // From the batch sequence, not max(id): lines carry only a BRIN index on id, and any id
+        // handed out so far is as good a starting point for following. Every line of a batch
+        // numbered so far has an id below that of the next batch's first line.
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT COALESCE(((pg_sequence_last_value(pg_get_serial_sequence('batches', 'batch_no')::regclass) + 1) << {IdShift}) - 1, 0)
+            """);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         await _partitions.DropBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false);
+        // The batches of the days whose partitions went (names and files stay: replicas cache
+        // their numbers, and they are few).
+        await using var command = _dataSource.CreateCommand("DELETE FROM batches WHERE day < $1");
+        command.Parameters.AddWithValue(DateOnly.FromDateTime(cutoff.UtcDateTime));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return -1;
     }
 
@@ -271,30 +304,41 @@ internal sealed class PostgresLineStore : ILineStore
         DateTimeOffset receivedAt,
         CancellationToken cancellationToken)
     {
-        var files = FileRanges(batch);
         var today = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var tomorrow = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var numbers = await _names.ResolveAsync(connection, agentUuid, batch, cancellationToken).ConfigureAwait(false);
+        var files = FileRanges(batch, numbers);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
+        long batchNo;
         bool overlapsOtherDays;
         await using (var prepare = new NpgsqlBatch(connection, transaction))
         {
             var lockAgent = new NpgsqlBatchCommand(LockAgent);
             lockAgent.Parameters.AddWithValue(agentUuid);
             prepare.BatchCommands.Add(lockAgent);
+            var insertBatch = new NpgsqlBatchCommand(InsertBatch);
+            insertBatch.Parameters.AddWithValue(agentUuid);
+            insertBatch.Parameters.AddWithValue(batch.BatchId);
+            insertBatch.Parameters.AddWithValue(day);
+            insertBatch.Parameters.AddWithValue(receivedAt);
+            prepare.BatchCommands.Add(insertBatch);
             var check = new NpgsqlBatchCommand(string.Format(CultureInfo.InvariantCulture, OtherDaysOverlapFormat, today, tomorrow));
-            check.Parameters.AddWithValue(agentUuid);
-            check.Parameters.AddWithValue(files.Values.Select(f => f.Key).ToArray());
+            check.Parameters.AddWithValue(files.Keys.ToArray());
             check.Parameters.AddWithValue(files.Values.Select(f => f.Low).ToArray());
             check.Parameters.AddWithValue(files.Values.Select(f => f.High).ToArray());
             prepare.BatchCommands.Add(check);
             await using var reader = await prepare.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            batchNo = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             overlapsOtherDays = reader.GetBoolean(0);
         }
 
+        var rows = new CopyRows(batch, numbers, batchNo << IdShift, receivedAt);
         if (!overlapsOtherDays)
         {
             // The usual batch: lines never seen. COPY straight into the day's partition (bulk
@@ -303,8 +347,8 @@ internal sealed class PostgresLineStore : ILineStore
             await transaction.SaveAsync(FreshSavepoint, cancellationToken).ConfigureAwait(false);
             try
             {
-                await CopyAsync(connection, string.Format(CultureInfo.InvariantCulture, CopyPartitionFormat, PostgresPartitions.TableName(day)), batch, files, receivedAt, day, agentUuid, cancellationToken)
-                    .ConfigureAwait(false);
+                var copy = string.Format(CultureInfo.InvariantCulture, CopyPartitionFormat, PostgresPartitions.TableName(day));
+                await CopyAsync(connection, copy, rows, day, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new BatchStoreResult(batch.Logs.Count, 0);
             }
@@ -321,7 +365,7 @@ internal sealed class PostgresLineStore : ILineStore
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await CopyAsync(connection, CopyStaging, batch, files, receivedAt, day: null, agentUuid, cancellationToken).ConfigureAwait(false);
+        await CopyAsync(connection, CopyStaging, rows, day: null, cancellationToken).ConfigureAwait(false);
         int stored;
         var insertSql = overlapsOtherDays
             ? string.Format(CultureInfo.InvariantCulture, InsertFromStagingCheckingOtherDaysFormat, today, tomorrow)
@@ -329,9 +373,6 @@ internal sealed class PostgresLineStore : ILineStore
         await using (var insert = new NpgsqlCommand(insertSql, connection, transaction))
         {
             insert.Parameters.AddWithValue(day);
-            insert.Parameters.AddWithValue(agentUuid);
-            insert.Parameters.AddWithValue(batch.BatchId);
-            insert.Parameters.AddWithValue(receivedAt);
             stored = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -339,31 +380,29 @@ internal sealed class PostgresLineStore : ILineStore
         return new BatchStoreResult(stored, batch.Logs.Count - stored);
     }
 
-    // Per file of the batch: its key and the lowest and highest offset the batch holds of it.
-    private static Dictionary<string, FileRange> FileRanges(LogBatch batch)
+    // Per file of the batch (by number): the lowest and highest offset the batch holds of it.
+    private static Dictionary<long, FileRange> FileRanges(LogBatch batch, LineNumbers numbers)
     {
-        var files = new Dictionary<string, FileRange>(StringComparer.Ordinal);
-        foreach (var log in batch.Logs)
+        var files = new Dictionary<long, FileRange>();
+        for (var i = 0; i < batch.Logs.Count; i++)
         {
-            var offset = unchecked((long)log.Offset);
-            files[log.FileId] = files.TryGetValue(log.FileId, out var range)
-                ? range with { Low = Math.Min(range.Low, offset), High = Math.Max(range.High, offset) }
-                : new FileRange(FileKey(log.FileId), offset, offset);
+            var offset = unchecked((long)batch.Logs[i].Offset);
+            var fileNo = numbers.Files[i];
+            files[fileNo] = files.TryGetValue(fileNo, out var range)
+                ? new FileRange(Math.Min(range.Low, offset), Math.Max(range.High, offset))
+                : new FileRange(offset, offset);
         }
 
         return files;
     }
 
-    // Binary COPY of the batch's lines: into a day partition when day is given (every column),
-    // else into the staging table (the per-line columns).
+    // Binary COPY of the batch's rows: into a day partition when day is given, else into the
+    // staging table (which has no day column).
     private static async Task CopyAsync(
         NpgsqlConnection connection,
         string copySql,
-        LogBatch batch,
-        Dictionary<string, FileRange> files,
-        DateTimeOffset receivedAt,
+        CopyRows rows,
         DateOnly? day,
-        Guid agentUuid,
         CancellationToken cancellationToken)
     {
         var importer = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
@@ -372,23 +411,24 @@ internal sealed class PostgresLineStore : ILineStore
             // Synchronous writes: they fill Npgsql's buffer and only block when it goes out
             // (this runs on a pool thread of its own); an await per field cost more CPU per line
             // than the whole protobuf parse.
-            foreach (var log in batch.Logs)
+            var logs = rows.Batch.Logs;
+            for (var i = 0; i < logs.Count; i++)
             {
+                var log = logs[i];
                 importer.StartRow();
+                importer.Write(rows.FirstId + i, NpgsqlDbType.Bigint);
+                importer.Write(rows.Numbers.Files[i], NpgsqlDbType.Bigint);
+                // bigint is signed 64-bit; the cast keeps every bit of the offset.
+                importer.Write(unchecked((long)log.Offset), NpgsqlDbType.Bigint);
+                importer.Write(StorageTime.EventTime(log.Timestamp, rows.ReceivedAt), NpgsqlDbType.TimestampTz);
                 if (day is { } partitionDay)
                 {
                     importer.Write(partitionDay, NpgsqlDbType.Date);
-                    importer.Write(agentUuid, NpgsqlDbType.Uuid);
                 }
 
-                importer.Write(files[log.FileId].Key, NpgsqlDbType.Uuid);
-                importer.Write(log.FileId, NpgsqlDbType.Text);
-                // bigint is signed 64-bit; the cast keeps every bit of the offset.
-                importer.Write(unchecked((long)log.Offset), NpgsqlDbType.Bigint);
-                importer.Write(log.Label, NpgsqlDbType.Text);
-                importer.Write(log.Source, NpgsqlDbType.Text);
+                importer.Write(rows.Numbers.Labels[i], NpgsqlDbType.Integer);
+                importer.Write(rows.Numbers.Sources[i], NpgsqlDbType.Integer);
                 importer.Write(log.Line, NpgsqlDbType.Text);
-                importer.Write(StorageTime.EventTime(log.Timestamp, receivedAt), NpgsqlDbType.TimestampTz);
                 if (LineAttributes.ToJson(log.Attributes) is { } attributes)
                 {
                     importer.Write(attributes, day is null ? NpgsqlDbType.Text : NpgsqlDbType.Jsonb);
@@ -397,43 +437,24 @@ internal sealed class PostgresLineStore : ILineStore
                 {
                     importer.WriteNull();
                 }
-
-                if (day is not null)
-                {
-                    importer.Write(batch.BatchId, NpgsqlDbType.Text);
-                    importer.Write(receivedAt, NpgsqlDbType.TimestampTz);
-                }
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>
-    /// The fixed-width stand-in for a file id in the unique key: the first 16 bytes of its
-    /// SHA-256. Comparing 16 bytes is what made the key cheap to check (the variable-width text
-    /// made every btree comparison decode the tuple); two file ids of one agent sharing a key
-    /// would need a 128-bit SHA-256 collision.
-    /// </summary>
-    internal static Guid FileKey(string fileId)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        var bytes = Encoding.UTF8.GetBytes(fileId);
-        SHA256.HashData(bytes, hash);
-        return new Guid(hash[..16]);
-    }
-
     // A literal lower bound on the day partition, so that the planner prunes the older ones.
     private static string DayBound(DateOnly day) =>
-        string.Create(CultureInfo.InvariantCulture, $" AND day >= DATE '{day:yyyy-MM-dd}'");
+        string.Create(CultureInfo.InvariantCulture, $" AND l.day >= DATE '{day:yyyy-MM-dd}'");
 
     // False when a filter can match nothing (an agent that is no uuid).
     private static bool AddFilters(NpgsqlCommand command, StringBuilder sql, LineQuery query)
     {
         if (query.Label is not null)
         {
-            command.Parameters.AddWithValue(query.Label);
-            sql.Append(" AND label = $").Append(command.Parameters.Count);
+            // A label never stored has no number: the subquery is null and nothing matches.
+            command.Parameters.AddWithValue(PostgresNames.NameKey(query.Label));
+            sql.Append(" AND l.label_no = (SELECT name_no FROM names WHERE name_key = $").Append(command.Parameters.Count).Append(')');
         }
 
         if (query.AgentUuid is not null)
@@ -444,25 +465,25 @@ internal sealed class PostgresLineStore : ILineStore
             }
 
             command.Parameters.AddWithValue(uuid);
-            sql.Append(" AND agent_uuid = $").Append(command.Parameters.Count);
+            sql.Append(" AND f.agent_uuid = $").Append(command.Parameters.Count);
         }
 
         if (query.Since is { } since)
         {
             command.Parameters.AddWithValue(since.ToUniversalTime());
-            sql.Append(" AND ts >= $").Append(command.Parameters.Count);
+            sql.Append(" AND l.ts >= $").Append(command.Parameters.Count);
         }
 
         if (query.Until is { } until)
         {
             command.Parameters.AddWithValue(until.ToUniversalTime());
-            sql.Append(" AND ts < $").Append(command.Parameters.Count);
+            sql.Append(" AND l.ts < $").Append(command.Parameters.Count);
         }
 
         if (query.Contains is not null)
         {
             command.Parameters.AddWithValue(query.Contains);
-            sql.Append(" AND strpos(line, $").Append(command.Parameters.Count).Append(") > 0");
+            sql.Append(" AND strpos(l.line, $").Append(command.Parameters.Count).Append(") > 0");
         }
 
         return true;
@@ -495,4 +516,7 @@ internal sealed class PostgresLineStore : ILineStore
             ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
             Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
         };
+
+    // What one batch's COPY writes: its lines, their numbers, the first line's id.
+    private sealed record CopyRows(LogBatch Batch, LineNumbers Numbers, long FirstId, DateTimeOffset ReceivedAt);
 }

@@ -16,16 +16,19 @@ internal static class PostgresMigrations
     private static readonly string[] Migrations =
     [
         // Lines are partitioned by the UTC day they arrived (day), so retention drops whole
-        // partitions. A unique key on a partitioned table must hold the partition key, so
-        // (agent_uuid, file_key, file_offset, day) is unique per day; the ingest checks the other
-        // days itself, under a per-agent lock (PostgresLineStore). file_key is the first 16 bytes
-        // of SHA-256(file_id): a fixed-width key, where a profile of ingest had btree comparisons
-        // decoding the variable-width file_id for every line as its top cost.
-        // ts is the event time (Log.timestamp, else the received time): query's time range.
-        // label compares bytewise (COLLATE "C"): it is a name, not prose, and indexed.
-        // No btree on ts alone: it cost a quarter of the database's CPU per line stored; queries
-        // without a label look at the newest day partitions first. --follow reads by id (BRIN,
-        // summarized as ranges fill, so that new ranges do not all read as "maybe").
+        // partitions. A line row holds numbers, not the text lines repeat: its label and source
+        // are names.name_no, its agent and file_id are files.file_no, its batch id and received
+        // time are in batches; a narrow row and a narrow unique key are most of what a line costs
+        // to store (see BENCHMARKS.md). Numbers never change once assigned, so replicas cache them
+        // (PostgresNames). names and files are keyed by a hash of the text, so a long name fits
+        // a btree. A unique key on a partitioned table must hold the partition key, so
+        // (file_no, file_offset, day) is unique per day; the ingest checks the other days itself,
+        // under a per-agent lock (PostgresLineStore). A line's id is its batch's number times
+        // 2^24 plus its place in the batch: increasing in storage order without a sequence call
+        // per line. ts is the event time (Log.timestamp, else the received time): query's time
+        // range. No btree on ts alone: it cost a quarter of the database's CPU per line stored;
+        // queries without a label look at the newest day partitions first. --follow reads by id
+        // (BRIN, summarized as ranges fill, so that new ranges do not all read as "maybe").
         """
         CREATE TABLE agents (
             agent_uuid uuid PRIMARY KEY,
@@ -72,25 +75,39 @@ internal static class PostgresMigrations
         );
         CREATE INDEX heartbeats_agent ON heartbeats (agent_uuid);
         CREATE INDEX heartbeats_received ON heartbeats (received_at);
-        CREATE SEQUENCE lines_id_seq AS bigint;
-        CREATE TABLE lines (
-            id bigint NOT NULL DEFAULT nextval('lines_id_seq'),
-            day date NOT NULL,
+        CREATE TABLE names (
+            name_no integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name_key bytea NOT NULL UNIQUE,
+            name text NOT NULL
+        );
+        CREATE TABLE files (
+            file_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             agent_uuid uuid NOT NULL,
             file_key uuid NOT NULL,
             file_id text NOT NULL,
-            file_offset bigint NOT NULL,
-            label text COLLATE "C" NOT NULL,
-            source text NOT NULL,
-            line text NOT NULL,
-            ts timestamptz NOT NULL,
-            attributes jsonb,
+            CONSTRAINT files_key UNIQUE (agent_uuid, file_key)
+        );
+        CREATE TABLE batches (
+            batch_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            agent_uuid uuid NOT NULL,
             batch_id text NOT NULL,
-            received_at timestamptz NOT NULL,
-            CONSTRAINT lines_key UNIQUE (agent_uuid, file_key, file_offset, day)
+            day date NOT NULL,
+            received_at timestamptz NOT NULL
+        );
+        CREATE INDEX batches_day ON batches (day);
+        CREATE TABLE lines (
+            id bigint NOT NULL,
+            file_no bigint NOT NULL,
+            file_offset bigint NOT NULL,
+            ts timestamptz NOT NULL,
+            day date NOT NULL,
+            label_no integer NOT NULL,
+            source_no integer NOT NULL,
+            line text NOT NULL,
+            attributes jsonb,
+            CONSTRAINT lines_key UNIQUE (file_no, file_offset, day)
         ) PARTITION BY RANGE (day);
-        ALTER SEQUENCE lines_id_seq OWNED BY lines.id;
-        CREATE INDEX lines_label_ts ON lines (label, ts);
+        CREATE INDEX lines_label_ts ON lines (label_no, ts);
         CREATE INDEX lines_id ON lines USING brin (id) WITH (autosummarize = on);
         """,
     ];
