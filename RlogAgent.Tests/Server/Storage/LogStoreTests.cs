@@ -246,6 +246,29 @@ public sealed class LogStoreTests
     }
 
     [Test]
+    public async Task QueryAsync_NoLabelEventTimesSpreadOverDays_NewestByEventTimeOldestFirst()
+    {
+        using var store = _database.Open();
+        var now = DateTimeOffset.UtcNow;
+        var batch = LogBatches.Lines("file-1", 6);
+        var ages = new[] { TimeSpan.FromDays(3), TimeSpan.FromDays(2), TimeSpan.FromHours(5), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(10), -TimeSpan.FromHours(1) };
+        for (var i = 0; i < ages.Length; i++)
+        {
+            batch.Logs[i].Timestamp = Timestamp.FromDateTimeOffset(now - ages[i]);
+        }
+
+        await store.StoreBatchAsync(AgentUuid, batch, now).WaitAsync(Timeout);
+        var newest = await store.Lines.QueryAsync(new LineQuery { Limit = 4 }).WaitAsync(Timeout);
+        var beforeAnHourAgo = await store.Lines.QueryAsync(new LineQuery { Limit = 2, Until = now - TimeSpan.FromHours(1) }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(newest.Select(l => l.Offset), Is.EqualTo(batch.Logs.Skip(2).Select(l => l.Offset)));
+            Assert.That(beforeAnHourAgo.Select(l => l.Offset), Is.EqualTo(batch.Logs.Skip(1).Take(2).Select(l => l.Offset)));
+        });
+    }
+
+    [Test]
     public async Task StoreBatchAsync_TwoReplicasOneDatabase_SameNamesAndFilesSharedAndDeduplicated()
     {
         using var first = _database.Open();

@@ -82,8 +82,9 @@ internal sealed class PostgresLineStore : ILineStore
 
     private const string FreshSavepoint = "fresh_lines";
 
-    // How many days back a query without a label looks first, then next (see QueryAsync).
-    private static readonly int[] QueryDayWindows = [0, 1, 7];
+    // How far back from its end a query without a label looks first, then next (see QueryAsync).
+    private static readonly TimeSpan[] QueryWindows =
+        [TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
@@ -211,28 +212,36 @@ internal sealed class PostgresLineStore : ILineStore
         if (query.Label is not null)
         {
             // (label_no, ts) answers it from the index, exactly.
-            return await QueryWindowAsync(query, fromDay: null, cancellationToken).ConfigureAwait(false);
+            return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
         }
 
-        // Without a label there is no index on the event time alone (it cost a quarter of the
-        // database's CPU per line stored). The newest lines are looked for in the newest day
-        // partitions first (a literal day bound prunes the others), widening until enough are
-        // found: exact unless an event time is far out of line with the day it arrived.
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        foreach (var days in QueryDayWindows)
+        // Without a label there is no btree on the event time alone (it cost a quarter of the
+        // database's CPU per line stored), only a BRIN: cheap to keep, and it skips whatever
+        // lies outside a time range. The newest lines are looked for in the last minute before
+        // the query's end first, then the last hour, day, week, then everything: exact, since
+        // when a window holds enough lines no line outside it can be newer.
+        var now = DateTimeOffset.UtcNow;
+        var end = query.Until is { } until && until < now ? until : now;
+        foreach (var window in QueryWindows)
         {
-            var lines = await QueryWindowAsync(query, today.AddDays(-days), cancellationToken).ConfigureAwait(false);
+            var from = end - window;
+            if (query.Since is { } since && since >= from)
+            {
+                break;
+            }
+
+            var lines = await QueryWindowAsync(query, from, cancellationToken).ConfigureAwait(false);
             if (lines.Count >= query.Limit)
             {
                 return lines;
             }
         }
 
-        return await QueryWindowAsync(query, fromDay: null, cancellationToken).ConfigureAwait(false);
+        return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
     }
 
-    // fromDay: only the partitions of that day and later.
-    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateOnly? fromDay, CancellationToken cancellationToken)
+    // from: only lines with an event time at or after it.
+    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns}{From} WHERE true");
@@ -241,9 +250,10 @@ internal sealed class PostgresLineStore : ILineStore
             return [];
         }
 
-        if (fromDay is { } day)
+        if (from is { } windowStart)
         {
-            sql.Append(DayBound(day));
+            command.Parameters.AddWithValue(windowStart);
+            sql.Append(" AND l.ts >= $").Append(command.Parameters.Count);
         }
 
         sql.Append(" ORDER BY l.ts DESC, l.id DESC LIMIT ").Append(query.Limit);
