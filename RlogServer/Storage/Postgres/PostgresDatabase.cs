@@ -23,6 +23,10 @@ internal sealed class PostgresDatabase : IStorageEngine
             MaxAutoPrepare = 32,
             AutoPrepareMinUsages = 2,
         };
+        // No JIT: a query here reads a few hundred rows by index, and compiling its plan (as
+        // PostgreSQL does once a plan's estimated cost is high) took longer than running it.
+        // A -c jit=... in the caller's own Options comes later and wins.
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? "-c jit=off" : "-c jit=off " + builder.Options;
         if (builder.ApplicationName is null)
         {
             builder.ApplicationName = "rlog-server";

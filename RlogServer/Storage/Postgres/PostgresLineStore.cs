@@ -23,9 +23,10 @@ internal sealed class PostgresLineStore : ILineStore
     private const string Columns =
         "l.id, f.agent_uuid, ln.name, l.line, sn.name, f.file_id, l.file_offset, b.batch_id, l.ts, b.received_at, l.attributes::text";
 
-    // What a line's numbers stand for.
-    private static readonly string From = $"""
-         FROM lines l
+    // What a line's numbers stand for, joined to the lines chosen (a FROM item named l, which a
+    // query filters, sorts and cuts to its limit first, so that only those lines are joined).
+    private static string Joined(string lines) => $"""
+         FROM {lines} l
          JOIN files f ON f.file_no = l.file_no
          JOIN names ln ON ln.name_no = l.label_no
          JOIN names sn ON sn.name_no = l.source_no
@@ -82,9 +83,12 @@ internal sealed class PostgresLineStore : ILineStore
 
     private const string FreshSavepoint = "fresh_lines";
 
-    // How far back from its end a query without a label looks first, then next (see QueryAsync).
+    // How far back a query without a label looks first, then next (see QueryAsync).
     private static readonly TimeSpan[] QueryWindows =
-        [TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+        [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+
+    // How many of the newest batches give the newest event time to start those windows from.
+    private const int AnchorBatches = 64;
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
@@ -166,11 +170,11 @@ internal sealed class PostgresLineStore : ILineStore
         using var command = _dataSource.CreateCommand();
         if (agentUuid is null)
         {
-            command.CommandText = $"SELECT {Columns}{From} ORDER BY l.id";
+            command.CommandText = $"SELECT {Columns}{Joined("lines")} ORDER BY l.id";
         }
         else if (PostgresDatabase.ParseUuid(agentUuid) is { } uuid)
         {
-            command.CommandText = $"SELECT {Columns}{From} WHERE f.agent_uuid = $1 ORDER BY l.id";
+            command.CommandText = $"SELECT {Columns}{Joined("lines")} WHERE f.agent_uuid = $1 ORDER BY l.id";
             command.Parameters.AddWithValue(uuid);
         }
         else
@@ -217,11 +221,13 @@ internal sealed class PostgresLineStore : ILineStore
 
         // Without a label there is no btree on the event time alone (it cost a quarter of the
         // database's CPU per line stored), only a BRIN: cheap to keep, and it skips whatever
-        // lies outside a time range. The newest lines are looked for in the last minute before
-        // the query's end first, then the last hour, day, week, then everything: exact, since
-        // when a window holds enough lines no line outside it can be newer.
-        var now = DateTimeOffset.UtcNow;
-        var end = query.Until is { } until && until < now ? until : now;
+        // lies outside a time range. So the newest lines are looked for in the last second
+        // before the newest event time of the latest batches (or the query's end), then the last
+        // minute, hour, day, week, then everywhere: exact whatever the start, since when a window
+        // open at its top holds enough lines, no line outside it can be newer.
+        await SummarizeNewestAsync(cancellationToken).ConfigureAwait(false);
+        var newest = await NewestRecentEventTimeAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
+        var end = query.Until is { } until && until < newest ? until : newest;
         foreach (var window in QueryWindows)
         {
             var from = end - window;
@@ -240,12 +246,48 @@ internal sealed class PostgresLineStore : ILineStore
         return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
     }
 
+    // A BRIN skips only block ranges it has summarized, and autovacuum summarizes new ones when
+    // it next visits (up to a minute, millions of lines at full ingest): until then a query
+    // reads them all. Summarizing today's and yesterday's new ranges first reads them once, for
+    // this query and the next. Needs the indexes' owner; for another role the query still works,
+    // slower.
+    private async Task SummarizeNewestAsync(CancellationToken cancellationToken)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await using var command = _dataSource.CreateCommand("""
+            SELECT brin_summarize_new_values(i.indexrelid::regclass)
+            FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_am a ON a.oid = c.relam
+            WHERE a.amname = 'brin' AND i.indrelid IN (SELECT to_regclass(unnest($1::text[])))
+            """);
+        command.Parameters.AddWithValue(new[] { PostgresPartitions.TableName(today), PostgresPartitions.TableName(today.AddDays(-1)) });
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // Not the owner: the windows below still answer, reading the unsummarized ranges.
+        }
+    }
+
+    // The newest event time among the lines of the latest batches (the BRIN on id finds them).
+    private async Task<DateTimeOffset?> NewestRecentEventTimeAsync(CancellationToken cancellationToken)
+    {
+        var lowestId = Math.Max(0, (await LastBatchNoAsync(cancellationToken).ConfigureAwait(false) - AnchorBatches) << IdShift);
+        await using var command = _dataSource.CreateCommand("SELECT max(ts) FROM lines WHERE id >= $1");
+        command.Parameters.AddWithValue(lowestId);
+        var newest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return newest is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+    }
+
     // from: only lines with an event time at or after it.
     private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
-        var sql = new StringBuilder($"SELECT {Columns}{From} WHERE true");
-        if (!AddFilters(command, sql, query))
+        var chosen = new StringBuilder("SELECT * FROM lines l WHERE true");
+        if (!AddFilters(command, chosen, query))
         {
             return [];
         }
@@ -253,11 +295,12 @@ internal sealed class PostgresLineStore : ILineStore
         if (from is { } windowStart)
         {
             command.Parameters.AddWithValue(windowStart);
-            sql.Append(" AND l.ts >= $").Append(command.Parameters.Count);
+            chosen.Append(" AND l.ts >= $").Append(command.Parameters.Count);
         }
 
-        sql.Append(" ORDER BY l.ts DESC, l.id DESC LIMIT ").Append(query.Limit);
-        command.CommandText = sql.ToString();
+        const string Order = " ORDER BY l.ts DESC, l.id DESC";
+        chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
+        command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
         var lines = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
         lines.Reverse();
         return lines;
@@ -268,8 +311,8 @@ internal sealed class PostgresLineStore : ILineStore
         ArgumentNullException.ThrowIfNull(query);
         await using var command = _dataSource.CreateCommand();
         command.Parameters.AddWithValue(afterId);
-        var sql = new StringBuilder($"SELECT {Columns}{From} WHERE l.id > $1");
-        if (!AddFilters(command, sql, query))
+        var chosen = new StringBuilder("SELECT * FROM lines l WHERE l.id > $1");
+        if (!AddFilters(command, chosen, query))
         {
             return [];
         }
@@ -277,11 +320,11 @@ internal sealed class PostgresLineStore : ILineStore
         if (query.ReceivedSince is { } since)
         {
             // The day before too: a replica's clock may lag the reader's.
-            sql.Append(DayBound(DateOnly.FromDateTime(since.UtcDateTime).AddDays(-1)));
+            chosen.Append(DayBound(DateOnly.FromDateTime(since.UtcDateTime).AddDays(-1)));
         }
 
-        sql.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
-        command.CommandText = sql.ToString();
+        chosen.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
+        command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")} ORDER BY l.id";
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,9 +333,15 @@ internal sealed class PostgresLineStore : ILineStore
         // From the batch sequence, not max(id): lines carry only a BRIN index on id, and any id
         // handed out so far is as good a starting point for following. Every line of a batch
         // numbered so far has an id below that of the next batch's first line.
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT COALESCE(((pg_sequence_last_value(pg_get_serial_sequence('batches', 'batch_no')::regclass) + 1) << {IdShift}) - 1, 0)
-            """);
+        var lastBatchNo = await LastBatchNoAsync(cancellationToken).ConfigureAwait(false);
+        return lastBatchNo == 0 ? 0 : ((lastBatchNo + 1) << IdShift) - 1;
+    }
+
+    // The number of the latest batch given a number, 0 when there is none.
+    private async Task<long> LastBatchNoAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('batches', 'batch_no')::regclass), 0)");
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -475,7 +524,7 @@ internal sealed class PostgresLineStore : ILineStore
             }
 
             command.Parameters.AddWithValue(uuid);
-            sql.Append(" AND f.agent_uuid = $").Append(command.Parameters.Count);
+            sql.Append(" AND l.file_no IN (SELECT file_no FROM files WHERE agent_uuid = $").Append(command.Parameters.Count).Append(')');
         }
 
         if (query.Since is { } since)
