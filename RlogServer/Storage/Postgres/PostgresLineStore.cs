@@ -276,16 +276,16 @@ internal sealed class PostgresLineStore : ILineStore
     private async Task<DateTimeOffset?> NewestRecentEventTimeAsync(CancellationToken cancellationToken)
     {
         var lowestId = Math.Max(0, (await LastBatchNoAsync(cancellationToken).ConfigureAwait(false) - AnchorBatches) << IdShift);
-        await using var command = _dataSource.CreateCommand("SELECT max(ts) FROM lines WHERE id >= $1");
+        await using var command = new NpgsqlCommand("SELECT max(ts) FROM lines WHERE id >= $1");
         command.Parameters.AddWithValue(lowestId);
-        var newest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var newest = await ByRangeAsync(command, c => c.ExecuteScalarAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
         return newest is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
     }
 
     // from: only lines with an event time at or after it.
     private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand();
+        await using var command = new NpgsqlCommand();
         var chosen = new StringBuilder("SELECT * FROM lines l WHERE true");
         if (!AddFilters(command, chosen, query))
         {
@@ -301,15 +301,43 @@ internal sealed class PostgresLineStore : ILineStore
         const string Order = " ORDER BY l.ts DESC, l.id DESC";
         chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
-        var lines = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        var lines = query.Label is null && from is not null
+            ? await ByRangeAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false)
+            : await OnOwnConnectionAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
         lines.Reverse();
         return lines;
+    }
+
+    // Runs a query that a BRIN range (of id or ts) answers with sequential scans off: a day's
+    // partition has no statistics until autovacuum analyzes it, and the planner's guess without
+    // them (a third of the rows in any range) reads the whole partition instead.
+    private async Task<T> ByRangeAsync<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var noScans = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+        {
+            await noScans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        command.Connection = connection;
+        command.Transaction = transaction;
+        var result = await run(command).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task<T> OnOwnConnectionAsync<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        command.Connection = connection;
+        return await run(command).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StoredLine>> ReadAfterAsync(LineQuery query, long afterId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var command = _dataSource.CreateCommand();
+        await using var command = new NpgsqlCommand();
         command.Parameters.AddWithValue(afterId);
         var chosen = new StringBuilder("SELECT * FROM lines l WHERE l.id > $1");
         if (!AddFilters(command, chosen, query))
@@ -325,7 +353,7 @@ internal sealed class PostgresLineStore : ILineStore
 
         chosen.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")} ORDER BY l.id";
-        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        return await ByRangeAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
