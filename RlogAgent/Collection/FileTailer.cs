@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using RlogAgent.Collection.Formats;
@@ -773,7 +772,7 @@ public sealed class FileTailer : IDisposable
     private static string Hash(ReadOnlySpan<byte> bytes)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(bytes, digest);
+        ContentHash.Sha256(bytes, digest);
         return Convert.ToHexStringLower(digest[..8]);
     }
 }
