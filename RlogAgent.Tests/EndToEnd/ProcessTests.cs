@@ -51,6 +51,30 @@ public sealed class ProcessTests : EndToEndTest
     }
 
     [Test]
+    public async Task ShippingOverPlainHttp_NeverLoadsOpenSsl()
+    {
+        // OpenSSL is megabytes of resident memory in every container beside an agent that
+        // speaks h2c; only an https:// server should bring it in.
+        Assert.That(Server.Address.Scheme, Is.EqualTo("http"));
+        var log = Temp.Combine("app.log");
+        Append(log, 0, 20);
+        WriteProcessConfig(log);
+        using var agent = AgentProcess.Start(Temp.Path);
+        await WaitForLinesAsync(20);
+        await Eventually.WaitAsync(() => Server.Store.CountHeartbeats() >= 1, "a heartbeat");
+
+        var loaded = File.ReadAllLines($"/proc/{agent.Id}/maps")
+            .Where(line => line.Contains("libssl", StringComparison.Ordinal) || line.Contains("libcrypto", StringComparison.Ordinal))
+            .ToList();
+        agent.Signal(AgentProcess.Sigterm);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), agent.Output);
+            Assert.That(loaded, Is.Empty, "libssl/libcrypto mapped into an agent shipping over http://");
+        });
+    }
+
+    [Test]
     public async Task Start_InvalidConfig_ExitsWithConfigErrorNamingFileAndField()
     {
         var path = WriteConfig($"server_addr: {Server.Address}\nproject_key: k\nbatch_size: -3\n");
