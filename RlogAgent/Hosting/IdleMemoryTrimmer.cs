@@ -1,14 +1,15 @@
 using Microsoft.Extensions.Logging;
 using RlogAgent.Metrics;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Hosting;
 
 /// <summary>
 /// Gives memory back once the agent is at rest. With the workstation GC, gen0 is sized from the
 /// CPU cache and an idle agent allocates almost nothing, so no collection runs after shipping:
-/// freed regions stay committed and the shared array pool keeps its buffers. Once nothing has been
-/// read or confirmed for <see cref="QuietFor"/>, one aggressive collection (compacting, decommitting,
-/// trimming the pools) runs; the next one waits for the next busy spell to end.
+/// freed regions stay committed and pools keep their buffers. Once nothing has been read or
+/// confirmed for <see cref="QuietFor"/>, the line chunks' pools are dropped and one aggressive
+/// collection (compacting, decommitting) runs; the next one waits for the next busy spell to end.
 /// </summary>
 public sealed class IdleMemoryTrimmer
 {
@@ -49,6 +50,7 @@ public sealed class IdleMemoryTrimmer
                 {
                     trimmed = true;
                     var before = Environment.WorkingSet;
+                    ChunkPools.Drop();
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                     HostingLog.MemoryTrimmed(_logger, before / 1024, Environment.WorkingSet / 1024);
                 }

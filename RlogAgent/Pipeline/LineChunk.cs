@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Unicode;
 
 namespace RlogAgent.Pipeline;
@@ -6,7 +5,7 @@ namespace RlogAgent.Pipeline;
 /// <summary>
 /// Complete lines of one file, as UTF-8 slices of one pooled buffer: what moves from a reader
 /// through the Dataflow blocks to the Send call, instead of a string per line. Buffers are
-/// rented from the shared pool and sized to the read (at most <see cref="MaxPooledBytes"/> in the
+/// rented from the agent's pools (<see cref="ChunkPools"/>) and sized to the read (at most <see cref="MaxPooledBytes"/> in the
 /// common case, under the large object heap's 85 KB), and go back when every batch that carries
 /// a line of the chunk is confirmed: the chunk is reference-counted by the batches (<see cref="AddRef"/>,
 /// <see cref="Release"/>). Its memory is charged to the pipeline's budget from admission to release.
@@ -19,6 +18,7 @@ public sealed class LineChunk
     /// <summary>Bytes a line entry costs, charged to the budget with the text.</summary>
     public const int EntryBytes = 40;
 
+    private readonly ChunkPools.Pools _pools;
     private byte[] _buffer;
     private LineEntry[] _lines;
     private int _refs = 1;
@@ -29,8 +29,9 @@ public sealed class LineChunk
     {
         Origin = origin;
         ReadAtUtc = readAtUtc;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 16));
-        _lines = ArrayPool<LineEntry>.Shared.Rent(Math.Max(expectedLines, 4));
+        _pools = ChunkPools.Current;
+        _buffer = _pools.Bytes.Rent(Math.Max(bytes, 16));
+        _lines = _pools.Entries.Rent(Math.Max(expectedLines, 4));
     }
 
     public LineOrigin Origin { get; }
@@ -70,9 +71,9 @@ public sealed class LineChunk
     {
         if (Count == _lines.Length)
         {
-            var bigger = ArrayPool<LineEntry>.Shared.Rent(_lines.Length * 2);
+            var bigger = _pools.Entries.Rent(_lines.Length * 2);
             _lines.AsSpan(0, Count).CopyTo(bigger);
-            ArrayPool<LineEntry>.Shared.Return(_lines);
+            _pools.Entries.Return(_lines);
             _lines = bigger;
         }
 
@@ -91,9 +92,9 @@ public sealed class LineChunk
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(bytes);
+        var bigger = _pools.Bytes.Rent(bytes);
         _buffer.AsSpan(0, keep).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pools.Bytes.Return(_buffer);
         _buffer = bigger;
     }
 
@@ -124,8 +125,8 @@ public sealed class LineChunk
         }
 
         _onReleased?.Invoke(this);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        ArrayPool<LineEntry>.Shared.Return(_lines);
+        _pools.Bytes.Return(_buffer);
+        _pools.Entries.Return(_lines);
         _buffer = [];
         _lines = [];
         Count = 0;
