@@ -6,7 +6,8 @@ namespace RlogServer.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL engine: a pooled Npgsql data source shared by the three stores. Nothing a
 /// request needs is kept in this process, so any number of replicas can serve one database;
-/// the only per-process state is a cache of which day partitions exist, which is safe to lose.
+/// the only per-process state is caches, safe to lose: which day partitions exist, and the numbers
+/// of names and files (<see cref="PostgresNames"/>), which never change once assigned.
 /// </summary>
 internal sealed class PostgresDatabase : IStorageEngine
 {
