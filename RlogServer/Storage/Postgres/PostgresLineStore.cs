@@ -278,7 +278,7 @@ internal sealed class PostgresLineStore : ILineStore
         var lowestId = Math.Max(0, (await LastBatchNoAsync(cancellationToken).ConfigureAwait(false) - AnchorBatches) << IdShift);
         await using var command = new NpgsqlCommand("SELECT max(ts) FROM lines WHERE id >= $1");
         command.Parameters.AddWithValue(lowestId);
-        var newest = await ByRangeAsync(command, c => c.ExecuteScalarAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        var newest = await RunAsync(command, byRange: true, c => c.ExecuteScalarAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
         return newest is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
     }
 
@@ -301,37 +301,35 @@ internal sealed class PostgresLineStore : ILineStore
         const string Order = " ORDER BY l.ts DESC, l.id DESC";
         chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
-        var lines = query.Label is null && from is not null
-            ? await ByRangeAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false)
-            : await OnOwnConnectionAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var byRange = query.Label is null && from is not null;
+        var lines = await RunAsync(command, byRange, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
         lines.Reverse();
         return lines;
     }
 
-    // Runs a query that a BRIN range (of id or ts) answers with sequential scans off: a day's
-    // partition has no statistics until autovacuum analyzes it, and the planner's guess without
-    // them (a third of the rows in any range) reads the whole partition instead.
-    private async Task<T> ByRangeAsync<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
+    // Runs a query on a connection of its own. byRange: one that a BRIN range (of id or ts)
+    // answers, run with sequential scans off: a day's partition has no statistics until
+    // autovacuum analyzes it, and the planner's guess without them (a third of the rows in any
+    // range) reads the whole partition instead.
+    private async Task<T> RunAsync<T>(NpgsqlCommand command, bool byRange, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        command.Connection = connection;
+        if (!byRange)
+        {
+            return await run(command).ConfigureAwait(false);
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var noScans = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
         {
             await noScans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        command.Connection = connection;
         command.Transaction = transaction;
         var result = await run(command).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
-    }
-
-    private async Task<T> OnOwnConnectionAsync<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        command.Connection = connection;
-        return await run(command).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StoredLine>> ReadAfterAsync(LineQuery query, long afterId, CancellationToken cancellationToken = default)
@@ -353,7 +351,7 @@ internal sealed class PostgresLineStore : ILineStore
 
         chosen.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")} ORDER BY l.id";
-        return await ByRangeAsync(command, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await RunAsync(command, byRange: true, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
@@ -379,7 +377,7 @@ internal sealed class PostgresLineStore : ILineStore
         // The batches of the days whose partitions went (names and files stay: replicas cache
         // their numbers, and they are few).
         await using var command = _dataSource.CreateCommand("DELETE FROM batches WHERE day < $1");
-        command.Parameters.AddWithValue(DateOnly.FromDateTime(cutoff.UtcDateTime));
+        command.Parameters.AddWithValue(PostgresPartitions.FirstKeptDay(cutoff));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return -1;
     }

@@ -66,10 +66,13 @@ internal sealed class PostgresPartitions
     /// <summary>Forgets what is cached, after a partition turned out missing.</summary>
     public void Forget() => _known.Clear();
 
+    /// <summary>The first day whose partition retention keeps: <paramref name="cutoff"/>'s own (it is not wholly before it).</summary>
+    public static DateOnly FirstKeptDay(DateTimeOffset cutoff) => DateOnly.FromDateTime(cutoff.UtcDateTime);
+
     /// <summary>Drops the partitions whose whole day lies before <paramref name="cutoff"/>; returns how many.</summary>
     public async Task<int> DropBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var lastWholeDay = DateOnly.FromDateTime(cutoff.UtcDateTime).AddDays(-1);
+        var firstKept = FirstKeptDay(cutoff);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var old = new List<(string Name, DateOnly Day)>();
         await using (var list = new NpgsqlCommand(
@@ -87,7 +90,7 @@ internal sealed class PostgresPartitions
                 var name = reader.GetString(0);
                 if (name.StartsWith(Prefix, StringComparison.Ordinal)
                     && DateOnly.TryParseExact(name[Prefix.Length..], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-                    && day <= lastWholeDay)
+                    && day < firstKept)
                 {
                     old.Add((name, day));
                 }
