@@ -74,6 +74,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server's token service, for forcing refresh and re-registration paths.</summary>
     public TokenService Tokens { get; }
 
+    /// <summary>The server's services, for looking at its state (call slots, budgets).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The options the server runs with.</summary>
     public ServerOptions Options { get; }
 

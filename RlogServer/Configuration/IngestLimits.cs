@@ -32,6 +32,24 @@ public sealed class IngestLimits
     /// <summary>Default for <see cref="MaxAttributeValueLength"/>.</summary>
     public const int DefaultMaxAttributeValueLength = 16 * 1024;
 
+    /// <summary>Default for <see cref="MaxSendCallsPerAgent"/>.</summary>
+    public const int DefaultMaxSendCallsPerAgent = 4;
+
+    /// <summary>Default for <see cref="MaxInFlightBytes"/>: 256 MiB.</summary>
+    public const long DefaultMaxInFlightBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Most <c>Send</c> calls one agent may have open at once on a replica; one more is answered
+    /// RESOURCE_EXHAUSTED (overload: the agent backs off and retries). Default 4.
+    /// </summary>
+    public int MaxSendCallsPerAgent { get; set; } = DefaultMaxSendCallsPerAgent;
+
+    /// <summary>
+    /// Most bytes of received messages a replica holds in memory across all calls, counted in
+    /// largest messages (8 MiB each); calls past it wait, unread, for room. Default 256 MiB.
+    /// </summary>
+    public long MaxInFlightBytes { get; set; } = DefaultMaxInFlightBytes;
+
     /// <summary>Most <c>logs</c> in one <c>LogBatch</c>. Default 100,000.</summary>
     public int MaxLinesPerBatch { get; set; } = DefaultMaxLinesPerBatch;
 

@@ -109,6 +109,8 @@ public static class RlogServerHost
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<BearerTokenAuthenticator>();
         builder.Services.AddSingleton<BatchValidator>();
+        builder.Services.AddSingleton(new SendCallLimiter(options.Limits.MaxSendCallsPerAgent));
+        builder.Services.AddSingleton(new InFlightBudget(options.Limits.MaxInFlightBytes, ServerOptions.MaxReceiveMessageBytes));
         builder.Services.AddSingleton<AuthRateLimiter>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<CallMetricsInterceptor>();

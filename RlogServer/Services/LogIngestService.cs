@@ -14,13 +14,18 @@ namespace RlogServer.Services;
 /// <c>rlog.v1.LogService</c>: stores every batch of a Send call, each in its own transaction,
 /// and answers OK only once the last one is committed. When the server stops, a call ends
 /// after the batch it is storing with UNAVAILABLE, so a long-lived stream does not hold the
-/// shutdown up and the agent re-sends what it was not told is stored.
+/// shutdown up and the agent re-sends what it was not told is stored. A store error caused by a
+/// value in the batch is answered INVALID_ARGUMENT (the agent sets that line aside), any other
+/// INTERNAL (the agent retries). One agent has at most <c>MaxSendCallsPerAgent</c> calls open, and
+/// the replica holds at most <c>MaxInFlightBytes</c> of messages across all calls.
 /// </summary>
 internal sealed class LogIngestService : LogService.LogServiceBase
 {
     private readonly BearerTokenAuthenticator _authenticator;
     private readonly LogStore _store;
     private readonly BatchValidator _validator;
+    private readonly SendCallLimiter _calls;
+    private readonly InFlightBudget _inFlight;
     private readonly ServerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly IHostApplicationLifetime _lifetime;
@@ -30,6 +35,8 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         BearerTokenAuthenticator authenticator,
         LogStore store,
         BatchValidator validator,
+        SendCallLimiter calls,
+        InFlightBudget inFlight,
         ServerMetrics metrics,
         TimeProvider timeProvider,
         IHostApplicationLifetime lifetime,
@@ -38,6 +45,8 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         _authenticator = authenticator;
         _store = store;
         _validator = validator;
+        _calls = calls;
+        _inFlight = inFlight;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _lifetime = lifetime;
@@ -48,7 +57,27 @@ internal sealed class LogIngestService : LogService.LogServiceBase
     {
         // Before the first read: a caller without a live token gets nothing stored.
         var agentUuid = await _authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        if (!_calls.TryEnter(agentUuid))
+        {
+            LogIngestServiceLog.TooManyCalls(_logger, agentUuid, _calls.MaxPerAgent);
+            // Worded as overload, never as a message size: the agent backs off instead of splitting.
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted,
+                $"this agent already has {_calls.MaxPerAgent} Send calls open; retry later"));
+        }
 
+        try
+        {
+            return await SendAsync(agentUuid, requestStream, context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _calls.Exit(agentUuid);
+        }
+    }
+
+    private async Task<Empty> SendAsync(string agentUuid, IAsyncStreamReader<LogBatch> requestStream, ServerCallContext context)
+    {
         var started = _timeProvider.GetTimestamp();
         var tally = new SendTally();
         using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(
@@ -63,6 +92,13 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         {
             LogIngestServiceLog.SendRefused(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates, LogText.Cut(ex.Status.Detail, 256));
             throw;
+        }
+        catch (DbException ex) when (DataErrors.IsCausedByData(ex))
+        {
+            // The line's fault, not the server's: retrying it would stall the agent behind it.
+            var detail = $"the store cannot take a value in this batch ({LogText.Cut(DataErrors.Describe(ex), 200)})";
+            LogIngestServiceLog.SendRefused(_logger, agentUuid, tally.Batches, tally.Stored, tally.Duplicates, detail);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, detail));
         }
         catch (DbException ex)
         {
@@ -107,23 +143,52 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         Task<BatchStoreResult>? storing = null;
         try
         {
-            while (await requestStream.MoveNext(readCancellation).ConfigureAwait(false))
+            while (true)
             {
-                var batch = requestStream.Current;
-                _validator.ThrowIfInvalid(batch);
-                if (storing is not null)
+                // A slot before every read: the message read is held until it is stored.
+                await _inFlight.TakeAsync(readCancellation).ConfigureAwait(false);
+                bool more;
+                try
                 {
-                    tally.Add(await storing.ConfigureAwait(false));
-                    storing = null;
+                    more = await requestStream.MoveNext(readCancellation).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _inFlight.Return();
+                    throw;
+                }
+
+                if (!more)
+                {
+                    _inFlight.Return();
+                    break;
+                }
+
+                var batch = requestStream.Current;
+                try
+                {
+                    _validator.ThrowIfInvalid(batch);
+                    StoredText.ReplaceNul(batch);
+                    if (storing is not null)
+                    {
+                        tally.Add(await storing.ConfigureAwait(false));
+                        storing = null;
+                    }
+                }
+                catch
+                {
+                    _inFlight.Return();
+                    throw;
                 }
 
                 if (batch.Logs.Count > 0)
                 {
                     var receivedAt = _timeProvider.GetUtcNow();
-                    storing = Task.Run(() => StoreAsync(agentUuid, batch, receivedAt, callCancellation), callCancellation);
+                    storing = Task.Run(() => StoreAndReturnSlotAsync(agentUuid, batch, receivedAt, callCancellation), CancellationToken.None);
                 }
                 else
                 {
+                    _inFlight.Return();
                     tally.Add(default);
                 }
             }
@@ -155,6 +220,22 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         catch (Exception ex) when (ex is DbException or OperationCanceledException)
         {
             LogIngestServiceLog.StoreFailed(_logger, ex, agentUuid, tally.Batches, tally.Stored, tally.Duplicates);
+        }
+    }
+
+    private async Task<BatchStoreResult> StoreAndReturnSlotAsync(
+        string agentUuid,
+        LogBatch batch,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StoreAsync(agentUuid, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.Return();
         }
     }
 

@@ -18,4 +18,7 @@ internal static partial class LogIngestServiceLog
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Send from agent {AgentUuid} ended by server shutdown after {Batches} committed batches, {LinesStored} lines stored, {Duplicates} duplicates")]
     public static partial void SendEndedByShutdown(ILogger logger, string agentUuid, int batches, long linesStored, long duplicates);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Send from agent {AgentUuid} refused: it already has {MaxCalls} calls open (RESOURCE_EXHAUSTED)")]
+    public static partial void TooManyCalls(ILogger logger, string agentUuid, int maxCalls);
 }

@@ -8,7 +8,9 @@ using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Configuration;
 
+using RlogServer.Services;
 using RlogServer.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace RlogAgent.Tests.Server.Services;
 
@@ -368,5 +370,74 @@ public sealed class LogIngestServiceTests : EngineFixture
             Assert.That(server.Store.CountLines(), Is.EqualTo((batchCount + 1) * linesPerBatch));
             Assert.That(stopwatch.Elapsed, Is.LessThan(budget));
         });
+    }
+    [Test]
+    public async Task Send_LineHoldingNul_StoredWithEachNulAsReplacementCharacter()
+    {
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var batch = LogBatches.Lines("file-1", 3);
+        batch.Logs[1].Line = "before\0after\0";
+        batch.Logs[1].Attributes["k\0"] = "v\0";
+
+        // PostgreSQL's COPY refused U+0000 with 22021 and the agent retried for good.
+        await client.SendAsync(registered.AccessToken, batch).WaitAsync(Timeout);
+
+        var lines = server.Store.ReadLines(registered.AgentUuid);
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Count.EqualTo(3));
+            Assert.That(lines[1].Line, Is.EqualTo("before\uFFFDafter\uFFFD"));
+            Assert.That(lines[1].Attributes, Does.ContainKey("k\uFFFD").WithValue("v\uFFFD"));
+        });
+    }
+
+    [Test]
+    public async Task Send_MoreOpenCallsThanOneAgentMayHave_ExtraCallRefusedAsOverload()
+    {
+        await using var server = await StartServerAsync(o => o.Limits.MaxSendCallsPerAgent = 2).WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var headers = ServerClient.Bearer(registered.AccessToken);
+        using var first = client.Logs.Send(headers);
+        using var second = client.Logs.Send(headers);
+        await first.RequestStream.WriteAsync(LogBatches.Lines("file-1", 1)).WaitAsync(Timeout);
+        await second.RequestStream.WriteAsync(LogBatches.Lines("file-2", 1)).WaitAsync(Timeout);
+        var limiter = server.Services.GetRequiredService<SendCallLimiter>();
+        await Poll.UntilAsync(() => limiter.AgentsWithCalls == 1, Timeout, "both calls are open at the server");
+
+        using var third = client.Logs.Send(headers);
+        var refused = await RpcAssert.FailsWithAsync(StatusCode.ResourceExhausted, () => third.ResponseAsync.WaitAsync(Timeout));
+
+        // Worded as overload, so the agent backs off rather than splitting a batch.
+        Assert.That(RlogAgent.Transport.SendRefusal.IsRefusal(refused.Status), Is.False);
+        await first.RequestStream.CompleteAsync().WaitAsync(Timeout);
+        await first.ResponseAsync.WaitAsync(Timeout);
+        await client.SendAsync(registered.AccessToken, LogBatches.Lines("file-3", 2)).WaitAsync(Timeout);
+        await second.RequestStream.CompleteAsync().WaitAsync(Timeout);
+        await second.ResponseAsync.WaitAsync(Timeout);
+        Assert.That(server.Store.CountLines(registered.AgentUuid), Is.EqualTo(4));
+    }
+
+    [Test]
+    public async Task Send_CallsEndingOkRefusedAndAborted_EveryInFlightSlotReturned()
+    {
+        await using var server = await StartServerAsync().WaitAsync(Timeout);
+        using var client = new ServerClient(server.Address);
+        var registered = await client.RegisterAsync();
+        var budget = server.Services.GetRequiredService<InFlightBudget>();
+
+        await client.SendAsync(registered.AccessToken, LogBatches.Lines("file-1", 5), LogBatches.Lines("file-2", 5)).WaitAsync(Timeout);
+        var bad = LogBatches.Lines("file-3", 2);
+        bad.Logs[0].FileId = "";
+        await RpcAssert.FailsWithAsync(StatusCode.InvalidArgument, () => client.SendAsync(registered.AccessToken, bad));
+        using (var aborted = client.Logs.Send(ServerClient.Bearer(registered.AccessToken)))
+        {
+            await aborted.RequestStream.WriteAsync(LogBatches.Lines("file-4", 1)).WaitAsync(Timeout);
+        }
+
+        await Poll.UntilAsync(() => budget.Free == budget.Slots && server.Services.GetRequiredService<SendCallLimiter>().AgentsWithCalls == 0, Timeout, "every call ended and gave its slots back");
+        Assert.That(budget.Free, Is.EqualTo(budget.Slots));
     }
 }

@@ -93,13 +93,6 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
             return heartbeats;
         });
 
-    public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
-        await _database.WriteAsync(
-            writer =>
-            {
-                using var command = SqliteDatabase.Command(writer, "DELETE FROM heartbeats WHERE received_at_ms < $cutoff");
-                command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
-                return (long)command.ExecuteNonQuery();
-            },
-            cancellationToken).ConfigureAwait(false);
+    public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        SqliteRetention.DeleteReceivedBeforeAsync(_database, "heartbeats", cutoff, cancellationToken);
 }

@@ -10,8 +10,6 @@ internal sealed class SqliteLineStore : ILineStore
     private const string Columns =
         "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, read_at_ms, received_at_ms, attributes";
 
-    // Retention deletes in slices so the writer lock is never held for long.
-    private const int DeleteSliceRows = 20_000;
 
     private readonly SqliteDatabase _database;
 
@@ -131,33 +129,8 @@ internal sealed class SqliteLineStore : ILineStore
     public Task<long> MaxIdAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(_database.Read(connection => SqliteDatabase.Scalar(connection, "SELECT COALESCE(MAX(id), 0) FROM lines")));
 
-    public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
-    {
-        // Ids grow with the time lines arrive (one writer), so the old lines are the lowest ids:
-        // walk them from the start in slices, each its own short transaction.
-        var cutoffMs = cutoff.ToUnixTimeMilliseconds();
-        long deleted = 0;
-        while (true)
-        {
-            var slice = await _database.WriteAsync(
-                writer =>
-                {
-                    using var command = SqliteDatabase.Command(writer, """
-                        DELETE FROM lines WHERE id IN (
-                            SELECT id FROM lines WHERE received_at_ms < $cutoff ORDER BY id LIMIT $slice)
-                        """);
-                    command.Parameters.AddWithValue("$cutoff", cutoffMs);
-                    command.Parameters.AddWithValue("$slice", DeleteSliceRows);
-                    return command.ExecuteNonQuery();
-                },
-                cancellationToken).ConfigureAwait(false);
-            deleted += slice;
-            if (slice < DeleteSliceRows)
-            {
-                return deleted;
-            }
-        }
-    }
+    public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        SqliteRetention.DeleteReceivedBeforeAsync(_database, "lines", cutoff, cancellationToken);
 
     /// <summary>Finalizes the prepared insert; the database calls it before closing the writer.</summary>
     public void DisposeStatements() => _insert.Dispose();
