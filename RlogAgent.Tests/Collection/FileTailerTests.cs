@@ -64,7 +64,144 @@ public sealed class FileTailerTests
 
         var lines = ReadAll(tailer);
 
-        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "a\uFFFD\uFFFDb", "\0\0", "ok" }));
+        // A line of NULs only is a hole, not a line (see ReadLines_HoleOfNulBytes_...).
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "a\uFFFD\uFFFDb", "ok" }));
+        Assert.That(tailer.NulBytesSkipped, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void ReadLines_HoleOfNulBytesBetweenLines_SkippedAndTheLinesAroundItKeepTheirOffsets()
+    {
+        var path = _temp.Combine("hole.log");
+        var hole = new byte[64 * 1024];
+        File.WriteAllBytes(path, [.. "before\n"u8, .. hole, .. "after\nnul\0inside\n"u8]);
+        using var tailer = Open(path);
+
+        var lines = ReadAll(tailer);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "before", "after", "nul\0inside" }));
+            Assert.That(lines[1].Offset, Is.EqualTo(7 + hole.Length));
+            Assert.That(tailer.NulBytesSkipped, Is.EqualTo(hole.Length));
+        });
+    }
+
+    [Test]
+    public void FlushHeldLine_HoleTrailsTheLastLine_ReleaseEndsAtThatLineSoTheCheckpointCanGo()
+    {
+        var path = _temp.Combine("trailing.log");
+        File.WriteAllBytes(path, [.. "one\ntwo\n"u8, .. new byte[5000]]);
+        using var tailer = Open(path);
+        var lines = ReadAll(tailer);
+
+        var end = Flush(tailer, lines);
+
+        Assert.That(lines.Select(l => l.Text), Is.EqualTo(new[] { "one", "two" }));
+        Assert.That(end, Is.EqualTo(8), "no line names the hole, so no confirmation can reach past it");
+    }
+
+    [Test]
+    public void Read_LongLineGrowingSlowlyWithoutNewline_BytesReadStayLinearInBytesWritten()
+    {
+        var path = WriteBytes("slow.log", "first\n");
+        using var tailer = Open(path, maxLineBytes: 1024 * 1024);
+        ReadAll(tailer);
+        var piece = new string('x', 100);
+        const int appends = 2000;
+
+        for (var i = 0; i < appends; i++)
+        {
+            File.AppendAllText(path, piece);
+            ReadAll(tailer);
+        }
+
+        File.AppendAllText(path, "\n");
+        var last = ReadAll(tailer);
+
+        // Re-reading the held line on every append read about appends^2 * 50 bytes (200 MB here).
+        var written = 6L + (appends * 100) + 1;
+        Assert.That(last.Single().Text, Has.Length.EqualTo(appends * 100));
+        Assert.That(tailer.BytesReadFromFile, Is.LessThan((4 * written) + (64 * 1024)), $"read {tailer.BytesReadFromFile} bytes for {written} written");
+    }
+
+    [Test]
+    public void Open_TruncatedWhileRunningThenWhileStoppedAndEmptyAtStart_ThirdContentGetsANewFileId()
+    {
+        var path = WriteBytes("csv.log", "time,level,msg\nfirst content\n");
+        string firstId;
+        string secondId;
+        using (var tailer = Open(path))
+        {
+            var first = ReadAll(tailer);
+            firstId = first[0].FileId;
+            _checkpoints.Confirm(firstId, first[^1].NextOffset);
+            File.WriteAllText(path, "");
+            File.WriteAllText(path, "time,level,msg\nsecond content\n");
+            var second = ReadAll(tailer);
+            secondId = second[0].FileId;
+            _checkpoints.Confirm(secondId, second[^1].NextOffset);
+        }
+
+        _checkpoints.Flush();
+        File.WriteAllText(path, "");
+        _checkpoints = CheckpointStore.Load(_temp.Combine(), NullLogger.Instance, TimeProvider.System);
+        using var restarted = Open(path);
+        Assert.That(ReadAll(restarted), Is.Empty);
+        File.WriteAllText(path, "time,level,msg\nthird content\n");
+        var third = ReadAll(restarted);
+
+        // Generation 0 again gave the third content the first one's file_id: the server dropped it.
+        Assert.That(third.Select(l => l.Text), Is.EqualTo(new[] { "time,level,msg", "third content" }));
+        Assert.That(new[] { firstId, secondId, third[0].FileId }, Is.Unique);
+    }
+
+    [Test]
+    public void Open_CheckpointsLostAfterATruncation_SameContentKeepsItsFileId()
+    {
+        var path = WriteBytes("csv.log", "time,level,msg\nfirst content\n");
+        string secondId;
+        using (var tailer = Open(path))
+        {
+            ReadAll(tailer);
+            File.WriteAllText(path, "");
+            File.WriteAllText(path, "time,level,msg\nsecond content\n");
+            secondId = ReadAll(tailer)[0].FileId;
+        }
+
+        _checkpoints.Flush();
+        File.Delete(_temp.Combine(CheckpointStore.FileName));
+        _checkpoints = CheckpointStore.Load(_temp.Combine(), NullLogger.Instance, TimeProvider.System);
+        using var restarted = Open(path);
+        var again = ReadAll(restarted);
+
+        // A second identity for the same content stored it twice.
+        Assert.That(again.Select(l => l.FileId).Distinct(), Is.EqualTo(new[] { secondId }));
+        Assert.That(restarted.Generation, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Open_CheckpointsLostAndTruncatedWhileStopped_NewContentGetsANewGeneration()
+    {
+        var path = WriteBytes("csv.log", "time,level,msg\nfirst content\n");
+        var ids = new List<string>();
+        using (var tailer = Open(path))
+        {
+            ids.Add(ReadAll(tailer)[0].FileId);
+            File.WriteAllText(path, "");
+            File.WriteAllText(path, "time,level,msg\nsecond content\n");
+            ids.Add(ReadAll(tailer)[0].FileId);
+        }
+
+        _checkpoints.Flush();
+        File.Delete(_temp.Combine(CheckpointStore.FileName));
+        File.WriteAllText(path, "time,level,msg\nthird, other content\n");
+        _checkpoints = CheckpointStore.Load(_temp.Combine(), NullLogger.Instance, TimeProvider.System);
+        using var restarted = Open(path);
+        ids.Add(ReadAll(restarted)[0].FileId);
+
+        Assert.That(ids, Is.Unique);
+        Assert.That(restarted.Generation, Is.EqualTo(2));
     }
 
     [Test]

@@ -30,19 +30,23 @@ public sealed class CheckpointStore : ICheckpointSink
     private readonly SemaphoreSlim _changed = new(0, 1);
     private bool _dirty;
 
-    private CheckpointStore(string path, ILogger logger, TimeProvider time)
+    private CheckpointStore(string path, GenerationLedger generations, ILogger logger, TimeProvider time)
     {
         _path = path;
         _logger = logger;
         _time = time;
+        Generations = generations;
     }
+
+    /// <summary>The truncation generations of files, kept apart so that losing the checkpoints does not lose them.</summary>
+    public GenerationLedger Generations { get; }
 
     /// <summary>True when the stored checkpoints were unreadable and set aside at load.</summary>
     public bool Recovered { get; private set; }
 
     public static CheckpointStore Load(string stateDir, ILogger logger, TimeProvider time)
     {
-        var store = new CheckpointStore(Path.Combine(stateDir, FileName), logger, time);
+        var store = new CheckpointStore(Path.Combine(stateDir, FileName), GenerationLedger.Load(stateDir, logger, time), logger, time);
         store.LoadFromDisk();
         return store;
     }
@@ -187,6 +191,16 @@ public sealed class CheckpointStore : ICheckpointSink
         }
     }
 
+    /// <summary>Records the head of a truncated file's content (see <see cref="GenerationLedger"/>); written with the checkpoints.</summary>
+    public void RecordGeneration(FileIdentity identity, int generation, int headLength, string headHash)
+    {
+        Generations.Record(identity.ToString(), generation, headLength, headHash);
+        lock (_lock)
+        {
+            MarkDirty();
+        }
+    }
+
     /// <summary>Drops checkpoints not updated for <see cref="PruneAfter"/> whose file is gone; returns how many.</summary>
     public int Prune()
     {
@@ -208,6 +222,11 @@ public sealed class CheckpointStore : ICheckpointSink
                     RemoveEntry(current);
                 }
             }
+        }
+
+        lock (_lock)
+        {
+            Generations.Prune(PruneAfter, identity => _byIdentity.ContainsKey(identity));
         }
 
         return gone.Count;
@@ -271,6 +290,8 @@ public sealed class CheckpointStore : ICheckpointSink
 
                 CollectionLog.CheckpointWriteFailed(_logger, _path, e.Message);
             }
+
+            Generations.Flush();
         }
     }
 
@@ -372,6 +393,7 @@ public sealed class CheckpointStore : ICheckpointSink
     {
         Identity = c.Identity,
         Label = c.Label,
+        Source = c.Source,
         Path = c.Path,
         FileId = c.FileId,
         FingerprintLength = c.FingerprintLength,

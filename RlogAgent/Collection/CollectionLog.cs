@@ -57,4 +57,7 @@ internal static partial class CollectionLog
 
     [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "{Path} has lines that are not {Format} records (first at offset {Offset}); they are shipped as they are, counted in rlog_agent_records_unparsed_total. Said once per file")]
     public static partial void RecordsUnparsed(ILogger logger, string path, string format, long offset);
+
+    [LoggerMessage(EventId = 119, Level = LogLevel.Warning, Message = "{Path} holds {Bytes} NUL bytes where a line starts (before offset {Offset}): the hole a writer leaves after copytruncate. They are skipped, not shipped, and counted in rlog_agent_nul_bytes_skipped_total; the lines after them are shipped. Said once per file")]
+    public static partial void HoleSkipped(ILogger logger, string path, long bytes, long offset);
 }

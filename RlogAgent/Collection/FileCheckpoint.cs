@@ -8,6 +8,13 @@ public sealed class FileCheckpoint
 
     public string Label { get; set; } = "";
 
+    /// <summary>
+    /// The source that reads the file: its label and path pattern (<c>label|pattern</c>). A restart
+    /// resumes a rotated file only in the source that wrote its checkpoint, even when two sources
+    /// share a label. Empty in checkpoints written before it existed: those match by label.
+    /// </summary>
+    public string Source { get; set; } = "";
+
     /// <summary>Where the file was last seen; after a rotation, its new name.</summary>
     public string Path { get; set; } = "";
 

@@ -31,6 +31,7 @@ public sealed class FileTailer : IDisposable
     public const int MinReadBytes = 4096;
 
     private readonly string _label;
+    private readonly string _source;
     private SafeFileHandle _handle;
     private readonly CheckpointStore _checkpoints;
     private readonly int _maxLineBytes;
@@ -46,7 +47,11 @@ public sealed class FileTailer : IDisposable
     private string? _fingerprint;
     private int _fingerprintLength;
     private int _generation;
+    private int _headLength;
+    private bool _holeReported;
     private long _lineStart;
+    private long _linesEnd;
+    private long _nulReported;
     private long _scanned;
     private long _lastLength;
     private long _anchorOffset;
@@ -55,9 +60,10 @@ public sealed class FileTailer : IDisposable
     private LineOrigin? _origin;
     private string _path;
 
-    private FileTailer(string label, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, EventReading reading, ILogger logger, TimeProvider time)
+    private FileTailer(string label, string source, string path, SafeFileHandle handle, FileIdentity identity, CheckpointStore checkpoints, int maxLineBytes, EventReading reading, ILogger logger, TimeProvider time)
     {
         _label = label;
+        _source = source;
         _path = path;
         _handle = handle;
         Identity = identity;
@@ -121,18 +127,30 @@ public sealed class FileTailer : IDisposable
     /// <summary>Bytes of the file not yet examined, as of the last read.</summary>
     public long Lag => Math.Max(0, _lastLength - _scanned);
 
+    /// <summary>False until the file's first line (or 256 bytes) exists and names its content.</summary>
+    public bool HasFileId => _fileId is not null;
+
+    /// <summary>The truncation generation of the content read now (part of its file_id when above 0).</summary>
+    public int Generation => _generation;
+
+    /// <summary>Bytes read from the file by <see cref="Read"/> so far: stays linear in the bytes written, whatever the line lengths.</summary>
+    public long BytesReadFromFile { get; private set; }
+
+    /// <summary>NUL bytes skipped where a line would start (the hole a writer leaves after copytruncate).</summary>
+    public long NulBytesSkipped { get; private set; }
+
     /// <summary>
     /// Opens a file and decides where to start: at its confirmed checkpoint when it is a file seen
     /// before (same identity and first bytes, and the bytes last read still in place), otherwise at
     /// 0, or at its end when <paramref name="startAtEnd"/> (read_from: end, at a source's first scan).
     /// </summary>
-    public static FileTailer Open(string label, string path, CheckpointStore checkpoints, bool startAtEnd, int maxLineBytes, ILogger logger, TimeProvider time, EventReading? reading = null)
+    public static FileTailer Open(string label, string path, CheckpointStore checkpoints, bool startAtEnd, int maxLineBytes, ILogger logger, TimeProvider time, EventReading? reading = null, string? source = null)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         try
         {
             var identity = FileIdentity.OfHandle(handle, path);
-            var tailer = new FileTailer(label, path, handle, identity, checkpoints, maxLineBytes, reading ?? EventReading.Plain, logger, time);
+            var tailer = new FileTailer(label, source ?? label, path, handle, identity, checkpoints, maxLineBytes, reading ?? EventReading.Plain, logger, time);
             tailer.Start(startAtEnd);
             return tailer;
         }
@@ -178,6 +196,12 @@ public sealed class FileTailer : IDisposable
         // the held unfinished line, and the new bytes: a pooled buffer's worth, or, behind a long
         // held line, as much again as is held, so a long line costs reads in proportion to its size.
         var anchorStart = _anchor is null ? _lineStart : _anchorOffset - AnchorLength(_anchorOffset);
+        if (_scanned - _lineStart > MinReadBytes && _anchor is not null && ScanPastHeldLine(length, anchorStart) is { } scanned)
+        {
+            // A long unfinished line grew and is still unfinished: only its new bytes were read.
+            return scanned;
+        }
+
         var readFrom = Math.Min(_lineStart, anchorStart);
         var held = _scanned - readFrom;
         var fresh = Math.Max(Math.Max(LineChunk.MaxPooledBytes - held, held), MinReadBytes);
@@ -189,6 +213,8 @@ public sealed class FileTailer : IDisposable
             read.Release();
             return 0;
         }
+
+        BytesReadFromFile += got;
 
         if (_anchor is not null && (readFrom + got < _anchorOffset || AnchorOf(read.Buffer.AsSpan((int)(anchorStart - readFrom), AnchorLength(_anchorOffset))) != _anchor))
         {
@@ -205,6 +231,12 @@ public sealed class FileTailer : IDisposable
         _lineStart += consumed;
         SetAnchor(read.Buffer.AsSpan(0, got), readFrom);
         LastActivityUtc = read.ReadAtUtc;
+        ReportSkippedNul();
+        if (_generation > 0 && _headLength < GenerationLedger.HeadBytes && _scanned > _headLength)
+        {
+            RecordHead();
+        }
+
         if (read.Count == 0)
         {
             read.Release();
@@ -265,18 +297,19 @@ public sealed class FileTailer : IDisposable
                 chunk = new LineChunk(Origin(), saved.Length, _time.GetUtcNow().UtcDateTime);
                 saved.CopyTo(chunk.Buffer, 0);
                 EmitHeld(chunk, saved.Length);
+                chunk = ReleaseIfEmpty(chunk);
             }
 
             _heldWhileClosed = null;
             chunk = FlushEvents(chunk);
-            return _lineStart;
+            return LinesEnd;
         }
 
         var length = RandomAccess.GetLength(_handle);
         if (length <= _lineStart || (_fileId is null && !TryEstablishFileId(force: true)))
         {
             chunk = FlushEvents(null);
-            return _lineStart;
+            return LinesEnd;
         }
 
         var size = (int)Math.Min(length - _lineStart, _rawLineLimit);
@@ -284,8 +317,9 @@ public sealed class FileTailer : IDisposable
         var read = RandomAccess.Read(_handle, held.Buffer.AsSpan(0, size), _lineStart);
         if (read > 0)
         {
+            BytesReadFromFile += read;
             EmitHeld(held, read);
-            chunk = held;
+            chunk = ReleaseIfEmpty(held);
         }
         else
         {
@@ -293,7 +327,24 @@ public sealed class FileTailer : IDisposable
         }
 
         chunk = FlushEvents(chunk);
-        return _lineStart;
+        return LinesEnd;
+    }
+
+    /// <summary>
+    /// Where the file's lines end: the read position, or, when a hole of NUL bytes trails the last
+    /// line, that line's end (no line names the hole's bytes, so no confirmation reaches past them).
+    /// </summary>
+    private long LinesEnd => Math.Min(_lineStart, _linesEnd);
+
+    private static LineChunk? ReleaseIfEmpty(LineChunk chunk)
+    {
+        if (chunk.Count > 0)
+        {
+            return chunk;
+        }
+
+        chunk.Release();
+        return null;
     }
 
     /// <summary>When a multi-line event left open is due to go out (its timeout); null when none is open.</summary>
@@ -352,7 +403,8 @@ public sealed class FileTailer : IDisposable
             return;
         }
 
-        var held = (int)Math.Min(_scanned - _lineStart, _maxLineBytes);
+        // As much as a raw line may hold: a cri or docker record is cut only after it is decoded.
+        var held = (int)Math.Min(_scanned - _lineStart, _rawLineLimit);
         if (held > 0)
         {
             var copy = new byte[held];
@@ -411,6 +463,7 @@ public sealed class FileTailer : IDisposable
             }
 
             // Reading goes on from the confirmed offset: anchor there, so the next read covers it.
+            _linesEnd = _lineStart;
             AnchorAtReadPosition();
             CollectionLog.Resumed(_logger, Path, _fileId ?? "", _lineStart);
             return;
@@ -425,7 +478,10 @@ public sealed class FileTailer : IDisposable
         else
         {
             _lineStart = _scanned = startAtEnd ? length : 0;
+            _generation = GenerationAtStart(saved, length);
         }
+
+        _linesEnd = _lineStart;
 
         if (!TryEstablishFileId(force: false))
         {
@@ -436,16 +492,68 @@ public sealed class FileTailer : IDisposable
         CollectionLog.Opened(_logger, Path, Identity.ToString(), _lineStart);
     }
 
+    /// <summary>
+    /// The generation of a content met at start that its checkpoint does not describe. A checkpoint
+    /// that names other bytes means the file was truncated (or its inode reused) while the agent was
+    /// stopped: a new generation, above every one the file had. Without a checkpoint (lost, or never
+    /// written) the ledger tells a content seen before by its first bytes; a file never truncated is 0.
+    /// </summary>
+    private int GenerationAtStart(FileCheckpoint? saved, long length)
+    {
+        var identity = Identity.ToString();
+        var highest = Math.Max(_checkpoints.Generations.MaxGeneration(identity), saved?.Generation ?? 0);
+        if (saved is not null)
+        {
+            return highest + 1;
+        }
+
+        foreach (var content in _checkpoints.Generations.Of(identity))
+        {
+            if (content.HeadLength <= length && HeadHash(content.HeadLength) == content.HeadHash)
+            {
+                return content.Generation;
+            }
+        }
+
+        return highest == 0 ? 0 : highest + 1;
+    }
+
+    /// <summary>Records the first bytes of a truncated file's content, so it is known again without its checkpoint.</summary>
+    private void RecordHead()
+    {
+        var length = (int)Math.Min(Math.Max(_scanned, _fingerprintLength), GenerationLedger.HeadBytes);
+        if (HeadHash(length) is { } hash)
+        {
+            _headLength = length;
+            _checkpoints.RecordGeneration(Identity, _generation, length, hash);
+        }
+    }
+
+    /// <summary>Hash of the file's first <paramref name="length"/> bytes, or null when it is shorter.</summary>
+    private string? HeadHash(int length)
+    {
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            return RandomAccess.Read(_handle, bytes.AsSpan(0, length), 0) == length ? Hash(bytes.AsSpan(0, length)) : null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
     private void OnTruncated(long length)
     {
         CollectionLog.Truncated(_logger, Path, _fileId ?? "", _scanned, length);
-        _generation++;
+        _generation = Math.Max(_generation, _checkpoints.Generations.MaxGeneration(Identity.ToString())) + 1;
+        _headLength = 0;
         _fileId = null;
         _fingerprint = null;
         _fingerprintLength = 0;
         _anchor = null;
         _anchorOffset = 0;
-        _lineStart = _scanned = 0;
+        _lineStart = _scanned = _linesEnd = 0;
         _assembler?.Reset();
         if (!TryEstablishFileId(force: false))
         {
@@ -539,6 +647,11 @@ public sealed class FileTailer : IDisposable
             ? $"{identity}-{_fingerprint}"
             : $"{identity}-{_fingerprint}-{_generation}";
         SaveCheckpoint();
+        if (_generation > 0)
+        {
+            RecordHead();
+        }
+
         return true;
     }
 
@@ -548,6 +661,7 @@ public sealed class FileTailer : IDisposable
         {
             Identity = Identity.ToString(),
             Label = _label,
+            Source = _source,
             Path = Path,
             FileId = _fileId,
             Fingerprint = _fingerprint,
@@ -563,7 +677,18 @@ public sealed class FileTailer : IDisposable
     private void EmitHeld(LineChunk chunk, int size)
     {
         var end = _lineStart + size;
-        var text = chunk.Buffer.AsSpan(0, size);
+        var skip = SkipHole(chunk.Buffer.AsSpan(0, size), 0);
+        ReportSkippedNul();
+        if (skip == size)
+        {
+            // Only a hole was held: no line, and its bytes are passed.
+            _lineStart = end;
+            _scanned = Math.Max(_scanned, _lineStart);
+            return;
+        }
+
+        _lineStart += skip;
+        var text = chunk.Buffer.AsSpan(skip, size - skip);
         if (text[^1] == (byte)'\r')
         {
             text = text[..^1];
@@ -571,11 +696,11 @@ public sealed class FileTailer : IDisposable
 
         if (LineText.FitsWhole(text, _rawLineLimit))
         {
-            Add(chunk, 0, text.Length, _lineStart, end);
+            Add(chunk, skip, text.Length, _lineStart, end);
         }
         else
         {
-            EmitPieces(chunk, 0, text.Length, 0, end);
+            EmitPieces(chunk, skip, text.Length, 0, end);
         }
 
         _lineStart = end;
@@ -593,6 +718,7 @@ public sealed class FileTailer : IDisposable
         var position = 0;
         while (true)
         {
+            position = SkipHole(data, position);
             var newline = data[position..].IndexOf((byte)'\n');
             if (newline < 0)
             {
@@ -620,6 +746,91 @@ public sealed class FileTailer : IDisposable
         }
 
         return position;
+    }
+
+    /// <summary>
+    /// Skips a run of NUL bytes where a line starts: the hole a writer that kept its offset leaves
+    /// after copytruncate (or a preallocated file). Holes are not lines; a line holding a NUL after
+    /// its first byte is kept as it is. A terminator right after the run goes with it (a line that
+    /// was only NULs). Returns where the next line starts.
+    /// </summary>
+    private int SkipHole(ReadOnlySpan<byte> data, int position)
+    {
+        if (position >= data.Length || data[position] != 0)
+        {
+            return position;
+        }
+
+        var run = data[position..].IndexOfAnyExcept((byte)0);
+        var end = run < 0 ? data.Length : position + run;
+        NulBytesSkipped += end - position;
+        if (end < data.Length && data[end] == (byte)'\n')
+        {
+            end++;
+        }
+        else if (end + 1 < data.Length && data[end] == (byte)'\r' && data[end + 1] == (byte)'\n')
+        {
+            end += 2;
+        }
+
+        return end;
+    }
+
+    /// <summary>Counts the NUL bytes skipped since the last read, and says so once per file.</summary>
+    private void ReportSkippedNul()
+    {
+        if (NulBytesSkipped == _nulReported)
+        {
+            return;
+        }
+
+        if (!_holeReported)
+        {
+            _holeReported = true;
+            CollectionLog.HoleSkipped(_logger, Path, NulBytesSkipped - _nulReported, _scanned);
+        }
+
+        _reading.Counters?.AddNulBytesSkipped(NulBytesSkipped - _nulReported);
+        _nulReported = NulBytesSkipped;
+    }
+
+    /// <summary>
+    /// Behind a long unfinished line, reads only what is new (from the anchor on) and looks for its
+    /// end there: the held bytes are read again once, when the line ends or is due to be cut, so a
+    /// line growing slowly costs reads linear in its length. Null when the line ended, is due to be
+    /// cut, or the anchor does not match: then the whole read takes over.
+    /// </summary>
+    private int? ScanPastHeldLine(long length, long anchorStart)
+    {
+        var wanted = (int)Math.Min(length - anchorStart, LineChunk.MaxPooledBytes);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(wanted);
+        try
+        {
+            var got = RandomAccess.Read(_handle, buffer.AsSpan(0, wanted), anchorStart);
+            BytesReadFromFile += Math.Max(got, 0);
+            var anchorLength = AnchorLength(_anchorOffset);
+            var end = anchorStart + got;
+            if (got <= 0 || end <= _scanned || end < _anchorOffset || AnchorOf(buffer.AsSpan(0, anchorLength)) != _anchor)
+            {
+                return null;
+            }
+
+            var fresh = buffer.AsSpan((int)(_scanned - anchorStart), (int)(end - _scanned));
+            if (fresh.Contains((byte)'\n') || end - _lineStart >= _rawLineLimit)
+            {
+                return null;
+            }
+
+            var newBytes = (int)(end - _scanned);
+            _scanned = end;
+            SetAnchor(buffer.AsSpan(0, got), anchorStart);
+            LastActivityUtc = _time.GetUtcNow().UtcDateTime;
+            return newBytes;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
@@ -654,8 +865,11 @@ public sealed class FileTailer : IDisposable
         return done;
     }
 
-    private static void Add(LineChunk chunk, int start, int length, long offset, long next) =>
+    private void Add(LineChunk chunk, int start, int length, long offset, long next)
+    {
         chunk.Add(new LineEntry { Start = start, Length = length, Offset = offset, NextOffset = next });
+        _linesEnd = Math.Max(_linesEnd, next);
+    }
 
     /// <summary>
     /// The fields every line of the file shares, made again when its path or file_id changes: the

@@ -221,15 +221,32 @@ public sealed class SourceCollector : ISourceReader
 
             try
             {
-                if (tailer.IsOpen && !tailer.CaughtUp)
+                // A file that never got its first line (a partial line under 256 bytes) is never
+                // caught up by Read: it is released like the others, its partial line shipped.
+                if (tailer.IsOpen && !tailer.CaughtUp && tailer.HasFileId)
                 {
                     continue;
                 }
 
-                if (!tailer.IsOpen && tailer.LastSeenSize > tailer.Scanned)
+                if (!tailer.IsOpen)
                 {
-                    // Closed for room, then rotated away and deleted before a scan could reopen it.
-                    CollectionLog.GoneWhileClosed(_logger, tailer.Path, tailer.LastSeenSize - tailer.Scanned, tailer.Scanned);
+                    // Closed for room and rotated away: what was written to it after it was closed
+                    // is read before it is released, as long as it can still be found.
+                    var found = FindByIdentity(tailer.Path, tailer.Identity.ToString(), out var size);
+                    if (found is not null)
+                    {
+                        tailer.LastSeenSize = size;
+                        if (size != tailer.Scanned)
+                        {
+                            Reopen(tailer, found);
+                            continue;
+                        }
+                    }
+                    else if (tailer.LastSeenSize > tailer.Scanned)
+                    {
+                        // Deleted while closed: those bytes went with it.
+                        CollectionLog.GoneWhileClosed(_logger, tailer.Path, tailer.LastSeenSize - tailer.Scanned, tailer.Scanned);
+                    }
                 }
 
                 var end = tailer.FlushHeldLine(out var chunk);
@@ -422,7 +439,7 @@ public sealed class SourceCollector : ISourceReader
 
         try
         {
-            var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time, Reading);
+            var tailer = FileTailer.Open(_source.Label, path, _checkpoints, startAtEnd, _options.MaxLineBytes, _logger, _time, Reading, SourceKey);
             if (tailer.Identity != id || !_tailers.TryAdd(tailer.Identity, tailer))
             {
                 // Replaced between the look and the open: the next scan takes up whatever is there now.
@@ -531,7 +548,9 @@ public sealed class SourceCollector : ISourceReader
     {
         foreach (var cp in _checkpoints.All())
         {
-            if (cp.Label != _source.Label || _tailers.Keys.Any(k => IsIdentity(k, cp.Identity)))
+            // A checkpoint belongs to the source that wrote it: two sources may share a label.
+            var mine = cp.Source.Length > 0 ? cp.Source == SourceKey : cp.Label == _source.Label;
+            if (!mine || _tailers.Keys.Any(k => IsIdentity(k, cp.Identity)))
             {
                 continue;
             }

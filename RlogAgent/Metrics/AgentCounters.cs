@@ -18,6 +18,7 @@ public sealed class AgentCounters
     private long _sourceRestarts;
     private long _recordsUnparsed;
     private long _eventsCut;
+    private long _nulBytesSkipped;
 
     public long LinesRead => Interlocked.Read(ref _linesRead);
 
@@ -55,6 +56,9 @@ public sealed class AgentCounters
 
     /// <summary>Events cut because they passed max_line_bytes or multiline.max_lines (every part is shipped).</summary>
     public long EventsCut => Interlocked.Read(ref _eventsCut);
+
+    /// <summary>NUL bytes skipped where a line would start (holes left by copytruncate), never shipped.</summary>
+    public long NulBytesSkipped => Interlocked.Read(ref _nulBytesSkipped);
 
     /// <summary>Per file (by path): bytes in the file not yet read. Updated by the collectors after each pass.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, long> FileLag { get; } = new(StringComparer.Ordinal);
@@ -95,4 +99,6 @@ public sealed class AgentCounters
     public void AddRecordsUnparsed(long records) => Interlocked.Add(ref _recordsUnparsed, records);
 
     public void AddEventsCut(long events) => Interlocked.Add(ref _eventsCut, events);
+
+    public void AddNulBytesSkipped(long bytes) => Interlocked.Add(ref _nulBytesSkipped, bytes);
 }

@@ -46,6 +46,7 @@ public sealed class AgentMetrics
         w.Counter(Prefix + "source_restarts_total", "Times a source's reader failed and was started again.", c.SourceRestarts);
         w.Counter(Prefix + "records_unparsed_total", "Lines of a cri or docker source that were not records of its format, shipped as they are.", c.RecordsUnparsed);
         w.Counter(Prefix + "events_cut_total", "Events cut at max_line_bytes or multiline.max_lines; every part is shipped.", c.EventsCut);
+        w.Counter(Prefix + "nul_bytes_skipped_total", "NUL bytes skipped where a line would start (the hole a writer leaves after copytruncate); the lines after them are shipped.", c.NulBytesSkipped);
         w.Counter(Prefix + "auth_registrations_total", "Register calls that succeeded.", _tokens?.Registrations ?? 0);
         w.Counter(Prefix + "auth_refreshes_total", "Access token refreshes that succeeded.", _tokens?.Refreshes ?? 0);
         w.Gauge(Prefix + "batches_in_flight", "Batches written or waiting, not yet confirmed.", c.BatchesUnconfirmed);

@@ -458,7 +458,8 @@ public static class LogBatchEncoder
 
             _fileId = fileId;
             _next = line.NextOffset;
-            _fileBytes += line.NextOffset - line.Offset;
+            // As LineChunk counts it: an event held behind an older open one can end before it starts.
+            _fileBytes += Math.Max(0, line.NextOffset - line.Offset);
             Lines++;
         }
 
