@@ -114,6 +114,47 @@ public sealed class LogStreamSenderTests
         });
     }
 
+    [Test]
+    public async Task SendAsync_ConnectionGoesSilentWithoutClosing_NextAttemptConnectsAnewAndAllIsStored()
+    {
+        await using var relay = new RlogAgent.Tests.Server.Support.TcpForwarder(_server.Port);
+        var connections = new ServerConnections();
+        using var channel = GrpcChannelFactory.Create(new AgentOptions { ServerAddr = relay.Address.ToString(), ProjectKey = TestServer.ProjectKey }, connections);
+        await using var sender = new LogStreamSender(
+            channel.Intercept(new BearerTokenInterceptor(() => _tokens.AccessToken)),
+            _tokens,
+            _confirmed.Enqueue,
+            _counters,
+            batchSize: 100,
+            maxUnconfirmedBatches: 16,
+            TimeSpan.FromSeconds(1),
+            gzip: false,
+            new RejectedLineFile(_temp.Combine("state")),
+            NullLogger.Instance,
+            TimeProvider.System,
+            writeTimeout: ShortWriteTimeout)
+        {
+            Connections = connections,
+            AnswerTimeout = ShortWriteTimeout,
+        };
+        sender.Start();
+        await sender.SendAsync(TestLines.Chunks(Lines("f-1", 0, 10, 100)), CancellationToken.None).WaitAsync(Timeout);
+        await sender.FlushAsync(CancellationToken.None).WaitAsync(Timeout);
+
+        // The relay forgets the connection: it stays open and moves no byte, as behind a NAT that
+        // dropped its state. Keepalive (60 + 20 s by default) is what noticed it before.
+        relay.FreezeOpenConnections();
+        await sender.SendAsync(TestLines.Chunks(Lines("f-1", 10, 20, 100)), CancellationToken.None).WaitAsync(Timeout);
+        await sender.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_server.Store.ReadLines(), Has.Count.EqualTo(30));
+            Assert.That(connections.Drops, Is.GreaterThanOrEqualTo(1));
+            Assert.That(connections.Opened, Is.GreaterThanOrEqualTo(2), "a new connection for the retry");
+        });
+    }
+
     private LogStreamSender CreateSender(int maxUnconfirmedBatches)
     {
         var sender = new LogStreamSender(

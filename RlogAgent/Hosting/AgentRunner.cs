@@ -94,7 +94,8 @@ public sealed class AgentRunner
         using var heldLock = stateLock;
         _checkpoints = CheckpointStore.Load(o.StateDirFullPath, _loggers.CreateLogger("rlog.collection"), _time);
 
-        using var channel = GrpcChannelFactory.Create(o);
+        var connections = new ServerConnections();
+        using var channel = GrpcChannelFactory.Create(o, connections);
         var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
@@ -137,7 +138,10 @@ public sealed class AgentRunner
             o.Compression == "gzip",
             new RejectedLineFile(o.StateDirFullPath),
             _loggers.CreateLogger("rlog.transport"),
-            _time);
+            _time)
+        {
+            Connections = connections,
+        };
         pipeline = new LogPipeline(o.BatchSize, TimeSpan.FromSeconds(o.FlushInterval), o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
         await using var pipelineScope = pipeline.ConfigureAwait(false);
         sender.Start();

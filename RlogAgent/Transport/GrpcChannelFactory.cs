@@ -22,10 +22,19 @@ public static class GrpcChannelFactory
     /// <summary>The contract's message size limit; batches are kept under it.</summary>
     public const int MaxMessageBytes = 4 * 1024 * 1024;
 
-    public static GrpcChannel Create(AgentOptions options)
+    /// <summary>
+    /// The channel to <c>server_addr</c>. With <paramref name="connections"/>, its TCP connections
+    /// are opened through it, so a sender can drop them after a timeout (see <see cref="ServerConnections"/>).
+    /// </summary>
+    public static GrpcChannel Create(AgentOptions options, ServerConnections? connections = null)
     {
         ConfigLoader.TryServerUri(options.ServerAddr, out var address);
         var handler = CreateHandler(options);
+        if (connections is not null)
+        {
+            handler.ConnectCallback = connections.ConnectAsync;
+        }
+
         if (address.Scheme == Uri.UriSchemeHttps)
         {
             handler.SslOptions = SslOptions(options.Tls);

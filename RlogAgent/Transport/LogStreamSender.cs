@@ -96,6 +96,15 @@ public sealed class LogStreamSender : IAsyncDisposable
         _backoff = backoff ?? new ExponentialBackoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// The channel's connections, dropped after a write or an answer times out so the next attempt
+    /// connects anew instead of hanging on a connection that silently stopped moving bytes. Null: none dropped.
+    /// </summary>
+    public ServerConnections? Connections { get; init; }
+
+    /// <summary>How long the server may take to answer a completed call. Default <see cref="CommitTimeout"/>.</summary>
+    public TimeSpan AnswerTimeout { get; init; } = CommitTimeout;
+
     /// <summary>Starts the loop that completes the call when writes pause or it grows old.</summary>
     public void Start() => _commitLoop = CommitLoopAsync(_stop.Token);
 
@@ -540,16 +549,21 @@ public sealed class LogStreamSender : IAsyncDisposable
 
         try
         {
-            await call.ResponseAsync.WaitAsync(CommitTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await call.ResponseAsync.WaitAsync(AnswerTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {CommitTimeout.TotalSeconds} s of completing the call"));
+            Connections?.DropAll();
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {AnswerTimeout.TotalSeconds} s of completing the call; reconnecting"));
         }
     }
 
-    private RpcException WriteTimedOut() =>
-        new(new Status(StatusCode.DeadlineExceeded, $"the server took no data for {_writeTimeout.TotalSeconds} s: it stopped reading"));
+    /// <summary>A write waited past its deadline: the connection may be dead without knowing it, so the next attempt opens a new one.</summary>
+    private RpcException WriteTimedOut()
+    {
+        Connections?.DropAll();
+        return new(new Status(StatusCode.DeadlineExceeded, $"the server took no data for {_writeTimeout.TotalSeconds} s; reconnecting"));
+    }
 
     private async Task RecoverAsync(Status status, CancellationToken cancellationToken)
     {

@@ -13,6 +13,8 @@ internal sealed class TcpForwarder : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _open = [];
+    private readonly List<CancellationTokenSource> _copies = [];
+    private readonly List<TcpClient> _frozen = [];
     private readonly Task _accepting;
     private volatile int _targetPort;
 
@@ -41,11 +43,39 @@ internal sealed class TcpForwarder : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The open connections stop moving bytes in both directions and stay open, as through a NAT or
+    /// firewall that dropped their state; new connections are forwarded as usual.
+    /// </summary>
+    public void FreezeOpenConnections()
+    {
+        lock (_open)
+        {
+            foreach (var copy in _copies)
+            {
+                copy.Cancel();
+            }
+
+            _copies.Clear();
+            _frozen.AddRange(_open);
+            _open.Clear();
+        }
+    }
+
+    /// <summary>Connections forwarded so far.</summary>
+    public int Accepted { get; private set; }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         _listener.Stop();
         SwitchTo(_targetPort);
+        lock (_open)
+        {
+            _frozen.ForEach(c => c.Dispose());
+            _frozen.Clear();
+        }
+
         try
         {
             await _accepting.WaitAsync(TimeSpan.FromSeconds(10));
@@ -79,32 +109,49 @@ internal sealed class TcpForwarder : IAsyncDisposable
     private async Task ForwardAsync(TcpClient client)
     {
         var upstream = new TcpClient();
+        using var copying = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         lock (_open)
         {
             _open.Add(client);
             _open.Add(upstream);
+            _copies.Add(copying);
+            Accepted++;
         }
 
+        var frozen = false;
         try
         {
             await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
             var downstream = client.GetStream();
             var up = upstream.GetStream();
             // When either direction ends (a killed replica resets its side), both sockets close.
-            await Task.WhenAny(downstream.CopyToAsync(up, _stop.Token), up.CopyToAsync(downstream, _stop.Token));
+            await Task.WhenAny(downstream.CopyToAsync(up, copying.Token), up.CopyToAsync(downstream, copying.Token));
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The connection is gone; the agent reconnects.
+            // The connection is gone (the agent reconnects), or frozen.
         }
         finally
         {
-            client.Dispose();
-            upstream.Dispose();
             lock (_open)
             {
+                frozen = _frozen.Contains(client);
                 _open.Remove(client);
                 _open.Remove(upstream);
+                _copies.Remove(copying);
+            }
+
+            if (!frozen)
+            {
+                client.Dispose();
+                upstream.Dispose();
+            }
+            else
+            {
+                lock (_open)
+                {
+                    _frozen.Add(upstream);
+                }
             }
         }
     }
