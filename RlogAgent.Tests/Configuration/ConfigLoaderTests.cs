@@ -82,12 +82,28 @@ public sealed class ConfigLoaderTests
         });
     }
 
+    [Test]
+    public void LoadFile_LabelLongerThanTheServerTakes_RefusedNamingTheSource()
+    {
+        // The server refuses a label over 1,024 characters on every line: every batch of the source was refused.
+        var path = Write($"server_addr: http://x:1\nproject_key: k\nsources:\n  - label: ok\n    path: /a\n  - label: {new string('l', 1025)}\n    path: /b\n");
+
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path));
+
+        Assert.That(error!.Field, Is.EqualTo("sources[1].label"));
+        Assert.That(error.Message, Does.Contain("is 1025 characters long; the server takes at most 1024"));
+    }
+
     [TestCase("project_key: k\nsources: []\n", "server_addr", "is required")]
     [TestCase("server_addr: ftp://x\nproject_key: k\n", "server_addr", "is not an http:// or https:// address")]
     [TestCase("server_addr: http://x:1\n", "project_key", "is required")]
-    [TestCase("server_addr: http://x:1\nproject_key: k\nbatch_size: 0\n", "batch_size", "must be greater than 0")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\nbatch_size: 0\n", "batch_size", "must be from 1 to 100000, not 0")]
     [TestCase("server_addr: http://x:1\nproject_key: k\nbatch_size: lots\n", "batch_size", "is not a whole number")]
-    [TestCase("server_addr: http://x:1\nproject_key: k\nflush_interval: -1\n", "flush_interval", "must be greater than 0")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\nheartbeat_interval: 1e300\n", "heartbeat_interval", "must be from 0.1 to 86400, not 1E+300")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\npoll_interval: 1e-9\n", "poll_interval", "must be from 0.01 to 3600, not 1E-09")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\nbatch_size: 100001\n", "batch_size", "must be from 1 to 100000, not 100001")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\nmax_buffer_bytes: 99999999999\n", "max_buffer_bytes", "must be at most 17179869184 (16 GiB), not 99999999999")]
+    [TestCase("server_addr: http://x:1\nproject_key: k\nflush_interval: -1\n", "flush_interval", "must be from 0.01 to 3600, not -1")]
     [TestCase("server_addr: http://x:1\nproject_key: k\nread_from: middle\n", "read_from", "must be 'end' or 'beginning'")]
     [TestCase("server_addr: http://x:1\nproject_key: k\nbatchsize: 5\n", "batchsize", "unknown setting")]
     [TestCase("server_addr: http://x:1\nproject_key: k\nsources:\n  - label: a\n", "sources[0].path", "is required")]

@@ -147,7 +147,7 @@ public sealed class EnvironmentOverridesTests
 
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path, Environment(("RLOG_FLUSH_INTERVAL", "-1"))));
 
-        Assert.That(e!.Message, Is.EqualTo($"{path}: flush_interval (from RLOG_FLUSH_INTERVAL): must be greater than 0, not -1"));
+        Assert.That(e!.Message, Is.EqualTo($"{path}: flush_interval (from RLOG_FLUSH_INTERVAL): must be from 0.01 to 3600, not -1"));
     }
 
     [Test]

@@ -56,8 +56,8 @@ public sealed class KeepaliveSettingsTests
         });
     }
 
-    [TestCase("keepalive_interval: 0\n", "keepalive_interval", "must be greater than 0")]
-    [TestCase("keepalive_timeout: -1\n", "keepalive_timeout", "must be greater than 0")]
+    [TestCase("keepalive_interval: 0\n", "keepalive_interval", "must be from 1 to 86400, not 0")]
+    [TestCase("keepalive_timeout: -1\n", "keepalive_timeout", "must be from 1 to 3600, not -1")]
     [TestCase("keepalive_interval: often\n", "keepalive_interval", "is not a number of seconds")]
     public void LoadFile_BadKeepaliveValue_ErrorNamesTheField(string yaml, string field, string problem)
     {
@@ -71,7 +71,7 @@ public sealed class KeepaliveSettingsTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(Write(Minimal), v => v == "RLOG_KEEPALIVE_TIMEOUT" ? "0" : null));
 
-        Assert.That(e!.Message, Does.Contain("keepalive_timeout (from RLOG_KEEPALIVE_TIMEOUT)").And.Contain("must be greater than 0"));
+        Assert.That(e!.Message, Does.Contain("keepalive_timeout (from RLOG_KEEPALIVE_TIMEOUT)").And.Contain("must be from 1 to 3600"));
     }
 
     [Test]

@@ -138,6 +138,31 @@ public sealed class RefusalTests : EndToEndTest
     }
 
     [Test]
+    public async Task OneSourceRefusedOnEveryLine_ItsLinesSetAsideAndTheOtherSourcesGoOn()
+    {
+        var good = Temp.Combine("good.log");
+        var bad = Temp.Combine("bad.log");
+        Append(good, 0, 50);
+        await using var agent = StartAgent(Source(good, "good") + "\n" + Source(bad, "bad"));
+        await WaitForLinesAsync(50);
+
+        // Every line of one label refused, as a label over the server's limit is: the streak of
+        // refusals tripped and the sender backed off for good, stopping every source.
+        _faults.RefusedLabel = "bad";
+        File.AppendAllLines(bad, Enumerable.Range(0, 300).Select(i => $"bad {i}"));
+        Append(good, 50, 50);
+
+        await WaitForLinesAsync(100, TimeSpan.FromSeconds(60));
+        await Eventually.WaitAsync(() => agent.Runner.Counters.LinesRejected == 300, "every bad line set aside", TimeSpan.FromSeconds(60));
+        Append(good, 100, 20);
+        await WaitForLinesAsync(120, TimeSpan.FromSeconds(30));
+        Assert.That(await agent.StopAsync(), Is.EqualTo(ExitCodes.Ok));
+
+        AssertExactly(120);
+        Assert.That(File.ReadAllLines(RejectedPath), Has.Length.EqualTo(300));
+    }
+
+    [Test]
     public async Task EveryLineRefused_BacksOffWithoutSettingAsideOrMovingTheCheckpoint()
     {
         using var logs = new CapturingLoggerProvider();

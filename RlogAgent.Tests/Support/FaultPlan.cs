@@ -81,10 +81,15 @@ public sealed class FaultPlan
 
     internal void CountStall() => Interlocked.Increment(ref _stalledCalls);
 
+    /// <summary>Every line of this label is refused (INVALID_ARGUMENT), as a label over the server's limit is.</summary>
+    public string? RefusedLabel { get; set; }
+
     internal bool Refuses(Rlog.V1.LogBatch batch)
     {
         Interlocked.Add(ref _linesReceived, batch.Logs.Count);
-        var refused = batch.Logs.Count > 0 && (RefuseAllLines || (!RefusedLines.IsEmpty && batch.Logs.Any(l => RefusedLines.ContainsKey(l.Line))));
+        var refused = batch.Logs.Count > 0 && (RefuseAllLines
+            || (!RefusedLines.IsEmpty && batch.Logs.Any(l => RefusedLines.ContainsKey(l.Line)))
+            || (RefusedLabel is { } label && batch.Logs.Any(l => l.Label == label)));
         if (refused)
         {
             Interlocked.Increment(ref _refusals);

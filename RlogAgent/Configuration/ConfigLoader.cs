@@ -172,6 +172,12 @@ public static class ConfigLoader
                 throw new ConfigException(file, $"sources[{i}].label", "is required");
             }
 
+            if (s.Label.Length > SourceOptions.MaxLabelLength)
+            {
+                // The server refuses such a label on every line: refused at start, not line by line.
+                throw new ConfigException(file, $"sources[{i}].label", $"is {s.Label.Length} characters long; the server takes at most {SourceOptions.MaxLabelLength}");
+            }
+
             if (string.IsNullOrWhiteSpace(s.Path))
             {
                 throw new ConfigException(file, $"sources[{i}].path", "is required");

@@ -16,25 +16,25 @@ internal static class ScalarSettings
     [
         ScalarSetting.Text("server_addr", o => o.ServerAddr, (o, v) => o.ServerAddr = v, ServerAddress) with { WrittenAtFirstRun = true },
         ScalarSetting.Text("project_key", o => o.ProjectKey, (o, v) => o.ProjectKey = v, Required) with { IsSecret = true, WrittenAtFirstRun = true },
-        ScalarSetting.Whole("batch_size", o => o.BatchSize, (o, v) => o.BatchSize = v, Positive) with { WrittenAtFirstRun = true },
-        ScalarSetting.Seconds("flush_interval", o => o.FlushInterval, (o, v) => o.FlushInterval = v, Positive) with { WrittenAtFirstRun = true },
-        ScalarSetting.Seconds("heartbeat_interval", o => o.HeartbeatInterval, (o, v) => o.HeartbeatInterval = v, Positive) with { WrittenAtFirstRun = true },
+        ScalarSetting.Whole("batch_size", o => o.BatchSize, (o, v) => o.BatchSize = v, Between(1, 100_000)) with { WrittenAtFirstRun = true },
+        ScalarSetting.Seconds("flush_interval", o => o.FlushInterval, (o, v) => o.FlushInterval = v, Between(0.01, 3600.0)) with { WrittenAtFirstRun = true },
+        ScalarSetting.Seconds("heartbeat_interval", o => o.HeartbeatInterval, (o, v) => o.HeartbeatInterval = v, Between(0.1, 86_400.0)) with { WrittenAtFirstRun = true },
         ScalarSetting.Text("state_dir", o => o.StateDir, (o, v) => o.StateDir = v, NotEmpty) with { WrittenAtFirstRun = true },
         ScalarSetting.Choice("read_from", o => o.ReadFrom, (o, v) => o.ReadFrom = v, ParseReadFrom, ReadFromName) with { WrittenAtFirstRun = true },
-        ScalarSetting.Seconds("poll_interval", o => o.PollInterval, (o, v) => o.PollInterval = v, Positive),
-        ScalarSetting.Seconds("rotate_wait", o => o.RotateWait, (o, v) => o.RotateWait = v, NotNegative),
+        ScalarSetting.Seconds("poll_interval", o => o.PollInterval, (o, v) => o.PollInterval = v, Between(0.01, 3600.0)),
+        ScalarSetting.Seconds("rotate_wait", o => o.RotateWait, (o, v) => o.RotateWait = v, Between(0.0, 86_400.0)),
         ScalarSetting.Whole("max_line_bytes", o => o.MaxLineBytes, (o, v) => o.MaxLineBytes = v, LineBytesInRange),
-        ScalarSetting.Whole("max_open_files", o => o.MaxOpenFiles, (o, v) => o.MaxOpenFiles = v, Positive),
-        ScalarSetting.Seconds("commit_interval", o => o.CommitInterval, (o, v) => o.CommitInterval = v, Positive),
-        ScalarSetting.Whole("max_unconfirmed_batches", o => o.MaxUnconfirmedBatches, (o, v) => o.MaxUnconfirmedBatches = v, Positive),
+        ScalarSetting.Whole("max_open_files", o => o.MaxOpenFiles, (o, v) => o.MaxOpenFiles = v, Between(1, 1_048_576)),
+        ScalarSetting.Seconds("commit_interval", o => o.CommitInterval, (o, v) => o.CommitInterval = v, Between(0.01, 3600.0)),
+        ScalarSetting.Whole("max_unconfirmed_batches", o => o.MaxUnconfirmedBatches, (o, v) => o.MaxUnconfirmedBatches = v, Between(1, 10_000)),
         ScalarSetting.WholeLong("max_buffer_bytes", o => o.MaxBufferBytes, (o, v) => o.MaxBufferBytes = v, TwiceMaxLineBytes),
-        ScalarSetting.Seconds("shutdown_timeout", o => o.ShutdownTimeout, (o, v) => o.ShutdownTimeout = v, Positive),
-        ScalarSetting.Seconds("keepalive_interval", o => o.KeepaliveInterval, (o, v) => o.KeepaliveInterval = v, Positive) with
+        ScalarSetting.Seconds("shutdown_timeout", o => o.ShutdownTimeout, (o, v) => o.ShutdownTimeout = v, Between(0.1, 3600.0)),
+        ScalarSetting.Seconds("keepalive_interval", o => o.KeepaliveInterval, (o, v) => o.KeepaliveInterval = v, Between(1.0, 86_400.0)) with
         {
             WrittenAtFirstRun = true,
             FirstRunNote = "HTTP/2 keepalive pings, only while a call is open (servers refuse frequent pings).",
         },
-        ScalarSetting.Seconds("keepalive_timeout", o => o.KeepaliveTimeout, (o, v) => o.KeepaliveTimeout = v, Positive) with { WrittenAtFirstRun = true },
+        ScalarSetting.Seconds("keepalive_timeout", o => o.KeepaliveTimeout, (o, v) => o.KeepaliveTimeout = v, Between(1.0, 3600.0)) with { WrittenAtFirstRun = true },
         ScalarSetting.Text("compression", o => o.Compression, (o, v) => o.Compression = v, Compression),
         ScalarSetting.Choice("log_level", o => o.LogLevel, (o, v) => o.LogLevel = v, ParseLogLevel, LogLevelName),
         ScalarSetting.Choice("log_format", o => o.LogFormat, (o, v) => o.LogFormat = v, ParseLogFormat, LogFormatName),
@@ -105,13 +105,16 @@ internal static class ScalarSettings
     private static string? NotEmpty(AgentOptions o, string value) =>
         string.IsNullOrWhiteSpace(value) ? "must not be empty" : null;
 
-    private static string? Positive<T>(AgentOptions o, T value)
+    /// <summary>
+    /// Every number has a range: past it a duration overflows (1e300 s) or spins a core (1e-9 s),
+    /// and a count asks for more than the server or the machine can give. The README's settings
+    /// table lists the same ranges.
+    /// </summary>
+    private static Func<AgentOptions, T, string?> Between<T>(T min, T max)
         where T : INumber<T> =>
-        value > T.Zero ? null : $"must be greater than 0, not {value.ToString(null, CultureInfo.InvariantCulture)}";
-
-    private static string? NotNegative<T>(AgentOptions o, T value)
-        where T : INumber<T> =>
-        value >= T.Zero ? null : $"must not be negative, not {value.ToString(null, CultureInfo.InvariantCulture)}";
+        (_, value) => value >= min && value <= max
+            ? null
+            : $"must be from {min.ToString(null, CultureInfo.InvariantCulture)} to {max.ToString(null, CultureInfo.InvariantCulture)}, not {value.ToString(null, CultureInfo.InvariantCulture)}";
 
     private static string? LineBytesInRange(AgentOptions o, int value) =>
         value is >= AgentOptions.MaxLineBytesMinimum and <= AgentOptions.MaxLineBytesLimit
@@ -120,7 +123,12 @@ internal static class ScalarSettings
 
     // A buffer smaller than two lines would stall a reader holding one long line while another waits.
     private static string? TwiceMaxLineBytes(AgentOptions o, long value) =>
-        value >= 2L * o.MaxLineBytes ? null : $"must be at least twice max_line_bytes ({2L * o.MaxLineBytes}), not {value}";
+        value < 2L * o.MaxLineBytes ? $"must be at least twice max_line_bytes ({2L * o.MaxLineBytes}), not {value}"
+        : value > MaxBufferBytesLimit ? $"must be at most {MaxBufferBytesLimit} (16 GiB), not {value}"
+        : null;
+
+    /// <summary>Most max_buffer_bytes: 16 GiB.</summary>
+    private const long MaxBufferBytesLimit = 16L * 1024 * 1024 * 1024;
 
     private static string? Compression(AgentOptions o, string value) =>
         value is "none" or "gzip" ? null : $"must be 'none' or 'gzip', not '{value}'";

@@ -16,6 +16,12 @@ public sealed class SourceOptions
     /// <summary>Longest attribute name, in UTF-8 bytes.</summary>
     public const int MaxAttributeNameBytes = 128;
 
+    /// <summary>
+    /// Longest label, in characters (UTF-16 code units, as the reference server counts): the
+    /// server's documented limit for <c>Log.label</c>. A longer one would have every line refused.
+    /// </summary>
+    public const int MaxLabelLength = 1024;
+
     /// <summary>Longest attribute value, in UTF-8 bytes.</summary>
     public const int MaxAttributeValueBytes = 256;
 

@@ -63,6 +63,11 @@ public sealed class LogStreamSender : IAsyncDisposable
     private long _lastWriteAt;
     private bool _failing;
     private Task? _commitLoop;
+    private Rlog.V1.Log? _canary;
+    private long _canaryTakenAt;
+
+    /// <summary>How often a line of a confirmed batch is kept as the canary (see <see cref="ServerTakesCanaryAsync"/>).</summary>
+    private static readonly TimeSpan CanaryRefresh = TimeSpan.FromMinutes(1);
 
     public LogStreamSender(
         CallInvoker invoker,
@@ -322,7 +327,8 @@ public sealed class LogStreamSender : IAsyncDisposable
             }
 
             var setAside = new List<RejectedLine>();
-            if (_refusals.AddRefusal() || !await SplitAsync(BatchSplitter.Parse(batch), refused, setAside, cancellationToken).ConfigureAwait(false))
+            if ((_refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
+                || !await SplitAsync(BatchSplitter.Parse(batch), refused, setAside, cancellationToken).ConfigureAwait(false))
             {
                 await BackOffFromRefusalsAsync(refused, cancellationToken).ConfigureAwait(false);
                 return;
@@ -363,13 +369,53 @@ public sealed class LogStreamSender : IAsyncDisposable
                 continue;
             }
 
-            if (_refusals.AddRefusal() || !await SplitAsync(half, refused, setAside, cancellationToken).ConfigureAwait(false))
+            if ((_refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
+                || !await SplitAsync(half, refused, setAside, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The refusals in a row reached the limit: is the server broken, or is it one source's data (a
+    /// label over the server's limit refuses every line of that source)? A line the server stored
+    /// before is sent again, alone, under a new batch id: the server drops it as a duplicate (its
+    /// file_id and offset name it), so storing it costs nothing. Taken, the server works and the
+    /// refusals are the data's: the streak starts over and splitting goes on, so one source's bad
+    /// lines are set aside instead of stopping every source. Refused too, or with no line ever
+    /// confirmed to try, the server is taken as broken: back off, nothing set aside.
+    /// </summary>
+    private async Task<bool> ServerTakesCanaryAsync(Status refusal, CancellationToken cancellationToken)
+    {
+        if (_canary is null)
+        {
+            return false;
+        }
+
+        var canary = new Rlog.V1.LogBatch { BatchId = Guid.CreateVersion7().ToString(), SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow()) };
+        canary.Logs.Add(_canary);
+        var taken = await ProbeAsync(BatchSplitter.Encode(canary), cancellationToken).ConfigureAwait(false) is null;
+        TransportLog.CanaryTried(_logger, _refusals.Limit, SendRefusal.Name(refusal.StatusCode), taken);
+        return taken;
+    }
+
+    /// <summary>Keeps the first line of a confirmed batch as the canary, at most once per <see cref="CanaryRefresh"/>.</summary>
+    private void KeepCanary(EncodedBatch batch)
+    {
+        if (_canary is not null && _time.GetElapsedTime(_canaryTakenAt) < CanaryRefresh)
+        {
+            return;
+        }
+
+        var parsed = BatchSplitter.Parse(batch);
+        if (parsed.Logs.Count > 0)
+        {
+            _canary = parsed.Logs[0];
+            _canaryTakenAt = _time.GetTimestamp();
+        }
     }
 
     /// <summary>
@@ -476,6 +522,11 @@ public sealed class LogStreamSender : IAsyncDisposable
         var lines = 0;
         for (var i = 0; i < batches; i++)
         {
+            if (_pending[i].RejectedLines == 0 && _pending[i].Receipt.Lines > 0)
+            {
+                KeepCanary(_pending[i]);
+            }
+
             _onConfirmed(_pending[i].Receipt);
             _pending[i].Release();
             lines += _pending[i].Receipt.Lines - _pending[i].RejectedLines;

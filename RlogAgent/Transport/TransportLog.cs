@@ -33,4 +33,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 309, Level = LogLevel.Error, Message = "Cannot write refused lines to {Path} ({Reason}); batch {BatchId} stays unconfirmed and is tried again in {Delay}")]
     public static partial void SetAsideFailed(ILogger logger, string path, string reason, string batchId, TimeSpan delay);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "{Limit} refusals ({Status}) in a row: sent again a line the server stored before, to tell a broken server from one source's bad lines; taken: {Taken} (true: the refused lines are set aside and the other sources go on; false: back off)")]
+    public static partial void CanaryTried(ILogger logger, int limit, string status, bool taken);
 }
