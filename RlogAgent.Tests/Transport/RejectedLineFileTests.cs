@@ -43,4 +43,24 @@ public sealed class RejectedLineFileTests
             Assert.That(File.GetUnixFileMode(file.Path), Is.EqualTo(AtomicFile.PrivateMode));
         }
     }
+
+    [Test]
+    public void Append_AfterACrashTornTheLastRecord_NewRecordsWholeAndReadSkipsOnlyTheTornOne()
+    {
+        var file = new RejectedLineFile(_temp.Combine("state"));
+        var time = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        file.Append([new RejectedLine(time, "b-1", "app", "/a.log", "f-a", 1, "first", "INVALID_ARGUMENT", "refused")]);
+        File.AppendAllText(file.Path, "{\"time\":\"2026-05-01T12:00:01Z\",\"batch_id\":\"b-2\",\"lab");
+
+        // Appended right after the torn bytes, the next record was glued to them: both unreadable.
+        file.Append([new RejectedLine(time, "b-3", "app", "/a.log", "f-a", 3, "third", "INVALID_ARGUMENT", "refused")]);
+
+        var records = file.Read(out var torn);
+        Assert.Multiple(() =>
+        {
+            Assert.That(records.Select(r => r.GetProperty("batch_id").GetString()), Is.EqualTo(new[] { "b-1", "b-3" }));
+            Assert.That(torn, Is.EqualTo(1));
+            Assert.That(File.ReadAllText(file.Path), Does.EndWith("}\n"));
+        });
+    }
 }

@@ -32,6 +32,40 @@ public sealed class RejectedLineFile
 
     public string Path { get; }
 
+    /// <summary>
+    /// The records in the file, oldest first, as JSON objects; a line that does not parse (a record
+    /// torn by a crash mid-write) is skipped and counted in <paramref name="torn"/>.
+    /// </summary>
+    public IReadOnlyList<JsonElement> Read(out int torn)
+    {
+        torn = 0;
+        var records = new List<JsonElement>();
+        if (!File.Exists(Path))
+        {
+            return records;
+        }
+
+        foreach (var line in File.ReadLines(Path))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                records.Add(document.RootElement.Clone());
+            }
+            catch (JsonException)
+            {
+                torn++;
+            }
+        }
+
+        return records;
+    }
+
     /// <summary>Appends <paramref name="lines"/> and flushes them to disk; throws <see cref="IOException"/> when it cannot.</summary>
     public void Append(IReadOnlyList<RejectedLine> lines)
     {
@@ -72,9 +106,27 @@ public sealed class RejectedLineFile
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
             using (var stream = new FileStream(Path, options))
             {
-                stream.Write(buffer.WrittenSpan);
+                // A crash mid-append left a record without its newline: end it, so this batch's
+                // records start on lines of their own and only the torn one is unreadable.
+                byte[] records = EndsTorn() ? [(byte)'\n', .. buffer.WrittenSpan] : buffer.WrittenSpan.ToArray();
+                // One write per append: records are whole unless the process dies inside it.
+                stream.Write(records);
                 stream.Flush(flushToDisk: true);
             }
         }
+    }
+
+    /// <summary>True when the file exists and its last byte is not a newline.</summary>
+    private bool EndsTorn()
+    {
+        using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var length = RandomAccess.GetLength(handle);
+        if (length == 0)
+        {
+            return false;
+        }
+
+        Span<byte> last = stackalloc byte[1];
+        return RandomAccess.Read(handle, last, length - 1) == 1 && last[0] != (byte)'\n';
     }
 }
