@@ -15,11 +15,11 @@ public sealed class ContainerTests : EndToEndTest
 {
     // A stand-in application: waits until the test says the agent follows the log (the file named
     // by $1 exists), writes $3 numbered lines to $2, then exits with $4; or, with $4 = "serve",
-    // runs until SIGTERM, when it writes one last line and exits 0, as a well-behaved server does.
+    // runs until SIGTERM or SIGINT, when it writes one last line and exits 0, as a well-behaved server does.
     private const string Application = """
         #!/bin/sh
         go=$1 log=$2 count=$3 end=$4
-        trap 'echo "app stopping" >> "$log"; exit 0' TERM
+        trap 'echo "app stopping" >> "$log"; exit 0' TERM INT
         while [ ! -e "$go" ]; do sleep 0.05; done
         i=0
         while [ "$i" -lt "$count" ]; do printf 'line %06d\n' "$i" >> "$log"; i=$((i + 1)); done
@@ -63,6 +63,46 @@ public sealed class ContainerTests : EndToEndTest
             Assert.That(lines, Has.Count.EqualTo(101), "each line stored once");
             Assert.That(lines, Does.Contain("app stopping"), "the line the application wrote as it stopped");
         });
+    }
+
+    [Test]
+    public async Task Entrypoint_Sigint_ReachesTheApplicationThenTheAgent()
+    {
+        var (log, go) = PrepareApplicationFiles();
+        using var script = StartEntrypoint(go, log, count: 50, end: "serve");
+        await WaitForAgentToFollowAsync(script, log);
+        File.WriteAllText(go, "");
+        await WaitForLinesAsync(50);
+
+        // Ctrl+C, or docker stop --signal SIGINT: the application was started in the background
+        // by a non-interactive shell, with SIGINT ignored, and never stopped.
+        script.Signal(AgentProcess.Sigint);
+
+        Assert.That(await script.WaitForExitAsync(ScriptExitTimeout), Is.Zero, script.Output);
+        Assert.That(script.Output, Does.Contain("application exited with 0").And.Contain("rlog-agent exited with 0"));
+        Assert.That(StoredTexts(), Does.Contain("app stopping").And.Count.EqualTo(51));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Entrypoint_AgentDiesAtStart_SaidAtOnceAndStopsTheApplicationOnlyWhenRequired(bool required)
+    {
+        var (log, go) = PrepareApplicationFiles();
+        File.AppendAllText(Temp.Combine("config", "agent.yaml"), "batch_size: 0\n");
+        using var script = StartEntrypoint(go, log, count: 0, end: "serve", agentRequired: required);
+
+        await Eventually.WaitAsync(() => script.Output.Contains("rlog-agent exited with 2 while the application runs", StringComparison.Ordinal), "the agent's exit said at once");
+        if (required)
+        {
+            Assert.That(await script.WaitForExitAsync(ScriptExitTimeout), Is.EqualTo(2), "the agent's code, as the application stopped cleanly\n" + script.Output);
+            Assert.That(File.ReadAllText(log), Does.Contain("app stopping"));
+            return;
+        }
+
+        Assert.That(script.HasExited, Is.False, "the application goes on without the agent");
+        script.Signal(AgentProcess.Sigterm);
+        Assert.That(await script.WaitForExitAsync(ScriptExitTimeout), Is.Zero, script.Output);
+        Assert.That(script.Output, Does.Contain("rlog-agent had already exited with 2"));
     }
 
     [Test]
@@ -131,14 +171,20 @@ public sealed class ContainerTests : EndToEndTest
         return (log, Temp.Combine("go"));
     }
 
-    private AgentProcess StartEntrypoint(string go, string log, int count, string end)
+    private AgentProcess StartEntrypoint(string go, string log, int count, string end, bool agentRequired = false)
     {
         var agentDll = BuildOutput.Find("RlogAgent", "rlog-agent.dll");
+        var environment = new Dictionary<string, string> { ["RLOG_AGENT"] = "dotnet " + agentDll };
+        if (agentRequired)
+        {
+            environment["RLOG_AGENT_REQUIRED"] = "true";
+        }
+
         return AgentProcess.StartCommand(
             Temp.Path,
             "/bin/sh",
             [Path.Combine(RepoRoot(), "deploy", "container", "entrypoint.sh"), "/bin/sh", Temp.Combine("app.sh"), go, log, count.ToString(System.Globalization.CultureInfo.InvariantCulture), end],
-            new Dictionary<string, string> { ["RLOG_AGENT"] = "dotnet " + agentDll });
+            environment);
     }
 
     private static Task WaitForAgentToFollowAsync(AgentProcess process, string log) =>
