@@ -83,7 +83,7 @@ public sealed class ProcessTests : EndToEndTest
         var code = await agent.WaitForExitAsync(ExitTimeout);
 
         Assert.That(code, Is.EqualTo(ExitCodes.ConfigError));
-        Assert.That(agent.Output, Does.Contain(path).And.Contain("batch_size").And.Contain("must be greater than 0"));
+        Assert.That(agent.Output, Does.Contain(path).And.Contain("batch_size").And.Contain("must be from 1 to 100000, not -3"));
     }
 
     [Test]
