@@ -116,6 +116,27 @@ public sealed class FileTailerEventTests
         Release(chunks);
     }
 
+    [Test]
+    public void FlushHeldLine_CriRecordHeldWhenClosedForRoom_ShippedWholeNotCutAtMaxLineBytes()
+    {
+        var path = _temp.Combine("c.log");
+        var message = new string('x', 900);
+        File.WriteAllText(path, "2026-11-28T07:00:00.000000000Z stdout F " + message);
+        using var tailer = FileTailer.Open("app", path, _checkpoints, startAtEnd: false, 256, NullLogger.Instance, TimeProvider.System, new EventReading(SourceFormat.Cri, null, []));
+        Assert.That(ReadAll(tailer, out _), Is.Empty, "a record without its newline is held");
+
+        // Closed to stay under max_open_files, then deleted: the held record comes from memory.
+        tailer.Close();
+        File.Delete(path);
+        tailer.FlushHeldLine(out var held);
+
+        // The record was cut to max_line_bytes before it was decoded: 684 of its bytes were lost.
+        var events = TestLines.Of(held!);
+        Assert.That(string.Concat(events.Select(e => e.Text)), Is.EqualTo(message));
+        Assert.That(events, Has.Count.GreaterThan(1), "cut into pieces after decoding, as any long event");
+        held!.Release();
+    }
+
     private FileTailer Open(string path, EventReading reading) =>
         FileTailer.Open("app", path, _checkpoints, startAtEnd: false, 1024 * 1024, NullLogger.Instance, TimeProvider.System, reading);
 

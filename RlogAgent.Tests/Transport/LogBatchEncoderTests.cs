@@ -63,6 +63,25 @@ public sealed class LogBatchEncoderTests
     }
 
     [Test]
+    public void Encode_EventResumingBehindItsOwnOffset_FileBytesNeverNegative()
+    {
+        // A multi-line event on one stream held behind an older one still open on the other: its
+        // next offset (where a restart resumes) is behind its own offset.
+        var lines = new[]
+        {
+            Line("app", "stdout event", "/a", "f-a", 100, 40),
+            Line("app", "stderr event", "/a", "f-a", 40, 160),
+        };
+
+        var receipt = LogBatchEncoder.Encode(TestLines.Chunks(lines), int.MaxValue, 4 * 1024 * 1024).Single().Receipt;
+
+        // -60 + 120 was 60; alone in a batch the first made bytes_confirmed go down.
+        Assert.That(receipt.FileBytes, Is.EqualTo(120));
+        var alone = LogBatchEncoder.Encode(TestLines.Chunks(lines[..1]), int.MaxValue, 4 * 1024 * 1024).Single().Receipt;
+        Assert.That(alone.FileBytes, Is.Zero);
+    }
+
+    [Test]
     public void Encode_MoreThanTheLimit_SplitsIntoBatchesUnderItThatKeepEveryLineInOrder()
     {
         var text = new string('x', 1000);
