@@ -60,4 +60,7 @@ internal static partial class CollectionLog
 
     [LoggerMessage(EventId = 119, Level = LogLevel.Warning, Message = "{Path} holds {Bytes} NUL bytes where a line starts (before offset {Offset}): the hole a writer leaves after copytruncate. They are skipped, not shipped, and counted in rlog_agent_nul_bytes_skipped_total; the lines after them are shipped. Said once per file")]
     public static partial void HoleSkipped(ILogger logger, string path, long bytes, long offset);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "Source {Label}: events did not parse as {Format} ({Reason}); they keep the time they were read at and are shipped as they are, counted in rlog_agent_parse_failures_total. Example: {Example}. Said at most once a minute per source")]
+    public static partial void ParseFailed(ILogger logger, string label, string format, string reason, string example);
 }

@@ -53,11 +53,94 @@ internal static class SourceListReader
                 case "format": source.Format = Format(path, itemField, item); break;
                 case "attributes": source.Attributes = Attributes(path, itemField, item); break;
                 case "multiline": source.Multiline = Multiline(path, itemField, item); break;
+                case "parse": source.Parse = ParseSettings.Read(path, itemField, item); break;
+                case "detect_level": source.DetectLevel = Boolean(path, itemField, item); break;
+                case "drop": source.Drop = Patterns(path, itemField, item); break;
+                case "redact": source.Redact = RedactRules(path, itemField, item); break;
                 default: throw new ConfigException(path, itemField, "unknown setting", keyNode.Start.Line);
             }
         }
 
         return source;
+    }
+
+    private static bool Boolean(string path, string field, YamlNode node)
+    {
+        var text = YamlNodes.Scalar(path, field, node);
+        return text switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new ConfigException(path, field, $"must be true or false, not '{text}'", node.Start.Line),
+        };
+    }
+
+    /// <summary>A list of regular expressions, each compiled now so that a bad one is named at start.</summary>
+    private static List<Regex> Patterns(string path, string field, YamlNode node)
+    {
+        var texts = StringList(path, field, node);
+        var patterns = new List<Regex>(texts.Count);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            patterns.Add(Pattern(path, $"{field}[{i}]", texts[i], node.Start.Line));
+        }
+
+        return patterns;
+    }
+
+    /// <summary>Compiles a pattern from agent.yaml; a bad one is a configuration error naming the field.</summary>
+    internal static Regex Pattern(string path, string field, string text, long line)
+    {
+        if (text.Length == 0)
+        {
+            throw new ConfigException(path, field, "is empty", line);
+        }
+
+        try
+        {
+            return UserPattern.Compile(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException(path, field, $"'{text}' is not a valid regular expression: {e.Message}", line);
+        }
+    }
+
+    private static List<RedactRule> RedactRules(string path, string field, YamlNode node)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            throw new ConfigException(path, field, "must be a list of {pattern, replace} entries", node.Start.Line);
+        }
+
+        var rules = new List<RedactRule>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var ruleField = $"{field}[{i}]";
+            if (sequence.Children[i] is not YamlMappingNode mapping)
+            {
+                throw new ConfigException(path, ruleField, "must be a mapping with pattern and replace", sequence.Children[i].Start.Line);
+            }
+
+            Regex? pattern = null;
+            var replace = "***";
+            foreach (var (keyNode, item) in mapping.Children)
+            {
+                var key = YamlNodes.Key(path, ruleField, keyNode);
+                switch (key)
+                {
+                    case "pattern": pattern = Pattern(path, $"{ruleField}.pattern", YamlNodes.Scalar(path, $"{ruleField}.pattern", item), item.Start.Line); break;
+                    case "replace": replace = item is YamlScalarNode { Value: var v } ? v ?? "" : YamlNodes.Scalar(path, $"{ruleField}.replace", item); break;
+                    default: throw new ConfigException(path, $"{ruleField}.{key}", "unknown setting", keyNode.Start.Line);
+                }
+            }
+
+            rules.Add(pattern is null
+                ? throw new ConfigException(path, $"{ruleField}.pattern", "is required", mapping.Start.Line)
+                : new RedactRule(pattern, replace));
+        }
+
+        return rules;
     }
 
     private static List<string> StringList(string path, string field, YamlNode node) => node switch

@@ -48,4 +48,22 @@ public sealed class SourceOptions
 
     /// <summary><c>multiline</c>: joins the lines of one event (a stack trace) into one. Default null: every record is an event.</summary>
     public MultilineOptions? Multiline { get; set; }
+
+    /// <summary><c>parse</c>: reads each event's time, level and fields from its text. Default null: events keep the read (or record) time and have no level.</summary>
+    public ParseOptions? Parse { get; set; }
+
+    /// <summary>
+    /// <c>detect_level</c>: without <c>parse</c>, finds a level word (ERROR, WARN, INFO, ...) near the
+    /// start of each event. Default false.
+    /// </summary>
+    public bool DetectLevel { get; set; }
+
+    /// <summary><c>drop</c>: regular expressions; an event matching any is not shipped (its bytes are confirmed, and it is counted). Default: none.</summary>
+    public IReadOnlyList<System.Text.RegularExpressions.Regex> Drop { get; set; } = [];
+
+    /// <summary><c>redact</c>: replacements applied, in order, to every event's text before it leaves the host. Default: none.</summary>
+    public IReadOnlyList<RedactRule> Redact { get; set; } = [];
+
+    /// <summary>True when events of this source are processed after they are read (parsed, dropped or redacted).</summary>
+    public bool ProcessesEvents => Parse is not null || DetectLevel || Drop.Count > 0 || Redact.Count > 0;
 }

@@ -75,6 +75,8 @@ public sealed class HeartbeatLoop
         ProcessRssBytes = (ulong)HostMetrics.ProcessRssBytes(),
         SourceRestarts = (ulong)_counters.SourceRestarts,
         LinesRejected = (ulong)_counters.LinesRejected,
+        ParseFailures = (ulong)_counters.ParseFailures,
+        EventsDropped = (ulong)_counters.EventsDropped,
     };
 
     private async Task BeatAsync(CancellationToken cancellationToken)

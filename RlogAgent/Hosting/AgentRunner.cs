@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogAgent.Auth;
 using RlogAgent.Collection;
+using RlogAgent.Collection.Parsing;
 using RlogAgent.Configuration;
 using RlogAgent.Health;
 using RlogAgent.Metrics;
@@ -155,7 +156,8 @@ public sealed class AgentRunner
             s.Label,
             () =>
             {
-                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, pipeline, openFiles, claims, Counters, collectorLogger, _time)
+                IChunkWriter writer = s.ProcessesEvents ? new EventProcessingWriter(pipeline, new EventProcessor(s, Counters, collectorLogger, _time)) : pipeline;
+                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, writer, openFiles, claims, Counters, collectorLogger, _time)
                 {
                     Reading = new EventReading(s.Format, s.Multiline, s.Attributes, Counters),
                 };

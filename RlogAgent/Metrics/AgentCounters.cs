@@ -19,6 +19,8 @@ public sealed class AgentCounters
     private long _recordsUnparsed;
     private long _eventsCut;
     private long _nulBytesSkipped;
+    private long _parseFailures;
+    private long _eventsDropped;
 
     public long LinesRead => Interlocked.Read(ref _linesRead);
 
@@ -59,6 +61,18 @@ public sealed class AgentCounters
 
     /// <summary>NUL bytes skipped where a line would start (holes left by copytruncate), never shipped.</summary>
     public long NulBytesSkipped => Interlocked.Read(ref _nulBytesSkipped);
+
+    /// <summary>Events of a source with parse (or detect_level) that did not parse, or whose time did not; shipped as they are.</summary>
+    public long ParseFailures => Interlocked.Read(ref _parseFailures);
+
+    /// <summary>Events a drop rule matched: not shipped, confirmed with their neighbours.</summary>
+    public long EventsDropped => Interlocked.Read(ref _eventsDropped);
+
+    /// <summary>Per label: events that did not parse.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> ParseFailuresByLabel { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per label: events dropped.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> EventsDroppedByLabel { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Per file (by path): bytes in the file not yet read. Updated by the collectors after each pass.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, long> FileLag { get; } = new(StringComparer.Ordinal);
@@ -101,4 +115,16 @@ public sealed class AgentCounters
     public void AddEventsCut(long events) => Interlocked.Add(ref _eventsCut, events);
 
     public void AddNulBytesSkipped(long bytes) => Interlocked.Add(ref _nulBytesSkipped, bytes);
+
+    public void AddParseFailure(string label)
+    {
+        Interlocked.Increment(ref _parseFailures);
+        ParseFailuresByLabel.AddOrUpdate(label, 1, (_, n) => n + 1);
+    }
+
+    public void AddEventDropped(string label)
+    {
+        Interlocked.Increment(ref _eventsDropped);
+        EventsDroppedByLabel.AddOrUpdate(label, 1, (_, n) => n + 1);
+    }
 }

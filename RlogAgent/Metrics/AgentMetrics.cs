@@ -47,6 +47,8 @@ public sealed class AgentMetrics
         w.Counter(Prefix + "records_unparsed_total", "Lines of a cri or docker source that were not records of its format, shipped as they are.", c.RecordsUnparsed);
         w.Counter(Prefix + "events_cut_total", "Events cut at max_line_bytes or multiline.max_lines; every part is shipped.", c.EventsCut);
         w.Counter(Prefix + "nul_bytes_skipped_total", "NUL bytes skipped where a line would start (the hole a writer leaves after copytruncate); the lines after them are shipped.", c.NulBytesSkipped);
+        w.Counter(Prefix + "parse_failures_total", "Events of a source with parse or detect_level that did not parse, or whose time did not; shipped as they are with the time they were read at.", "label", c.ParseFailuresByLabel.ToArray());
+        w.Counter(Prefix + "events_dropped_total", "Events a source's drop rule matched: not shipped, confirmed with their neighbours.", "label", c.EventsDroppedByLabel.ToArray());
         w.Counter(Prefix + "auth_registrations_total", "Register calls that succeeded.", _tokens?.Registrations ?? 0);
         w.Counter(Prefix + "auth_refreshes_total", "Access token refreshes that succeeded.", _tokens?.Refreshes ?? 0);
         w.Gauge(Prefix + "batches_in_flight", "Batches written or waiting, not yet confirmed.", c.BatchesUnconfirmed);

@@ -29,10 +29,22 @@ public sealed class PrometheusTextWriter
         Sample(name, value);
     }
 
+    /// <summary>A counter with one sample per value of its single label; no samples when there are none.</summary>
+    public void Counter(string name, string help, string label, IEnumerable<KeyValuePair<string, long>> samples)
+    {
+        Header(name, help, "counter");
+        Samples(name, label, samples);
+    }
+
     /// <summary>A gauge with one sample per value of its single label; no samples when there are none.</summary>
     public void Gauge(string name, string help, string label, IEnumerable<KeyValuePair<string, long>> samples)
     {
         Header(name, help, "gauge");
+        Samples(name, label, samples);
+    }
+
+    private void Samples(string name, string label, IEnumerable<KeyValuePair<string, long>> samples)
+    {
         foreach (var (labelValue, value) in samples)
         {
             _text.Append(name).Append('{').Append(label).Append("=\"");

@@ -58,6 +58,35 @@ public sealed class LineChunk
 
     public ref readonly LineEntry this[int index] => ref _lines[index];
 
+    /// <summary>An entry to change in place: the event processor sets its level, attributes, time or drop mark.</summary>
+    public ref LineEntry Entry(int index)
+    {
+        HasEventFields = true;
+        return ref _lines[index];
+    }
+
+    /// <summary>True once an entry was changed through <see cref="Entry"/>.</summary>
+    public bool HasEventFields { get; private set; }
+
+    /// <summary>
+    /// Gives entry <paramref name="index"/> new text (a redacted one), appended after every other
+    /// entry's text; the buffer grows if it must. The old bytes stay where they were, unused.
+    /// </summary>
+    public void ReplaceText(int index, ReadOnlySpan<byte> text)
+    {
+        var end = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            end = Math.Max(end, _lines[i].Start + _lines[i].Length);
+        }
+
+        EnsureCapacity(end + text.Length, end);
+        text.CopyTo(_buffer.AsSpan(end));
+        ref var line = ref Entry(index);
+        line.Start = end;
+        line.Length = text.Length;
+    }
+
     public ReadOnlySpan<byte> Text(int index)
     {
         ref readonly var line = ref _lines[index];
@@ -126,7 +155,16 @@ public sealed class LineChunk
 
         _onReleased?.Invoke(this);
         _pools.Bytes.Return(_buffer);
-        _pools.Entries.Return(_lines);
+        if (HasEventFields)
+        {
+            // Entries hold references (attributes, level text) only once a parser set them.
+            _pools.Entries.Return(_lines, clearArray: true);
+        }
+        else
+        {
+            _pools.Entries.Return(_lines);
+        }
+
         _buffer = [];
         _lines = [];
         Count = 0;

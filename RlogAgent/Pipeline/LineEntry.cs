@@ -27,4 +27,19 @@ public struct LineEntry
 
     /// <summary>Which stream the record came from, when its format says.</summary>
     public LogStream Stream;
+
+    /// <summary>OpenTelemetry SeverityNumber (1-24) parsed from the event; 0 when it has none.</summary>
+    public byte Severity;
+
+    /// <summary>True when a <c>drop</c> rule matched: not shipped, but confirmed with its neighbours.</summary>
+    public bool Dropped;
+
+    /// <summary>The level as the event wrote it (<c>warning</c>, <c>E</c>); null when it has none. Shared, not per event.</summary>
+    public string? SeverityText;
+
+    /// <summary>
+    /// The event's own attributes (fields a parser took from it), already in wire form: whole
+    /// <c>Log.attributes</c> map entries. Null when it has none.
+    /// </summary>
+    public byte[]? Attributes;
 }

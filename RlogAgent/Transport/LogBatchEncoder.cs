@@ -27,6 +27,8 @@ public static class LogBatchEncoder
     private const byte FileIdTag = (5 << 3) | 2;
     private const byte OffsetTag = 6 << 3;
     private const byte AttributesTag = (7 << 3) | 2;
+    private const byte SeverityNumberTag = 8 << 3;
+    private const byte SeverityTextTag = (9 << 3) | 2;
     private const byte MapKeyTag = (1 << 3) | 2;
     private const byte MapValueTag = (2 << 3) | 2;
     private const byte SecondsTag = 1 << 3;
@@ -76,6 +78,13 @@ public static class LogBatchEncoder
             var time = new TimeField(chunk.ReadAtUtc);
             for (var i = 0; i < chunk.Count; i++)
             {
+                if (chunk[i].Dropped)
+                {
+                    // Not on the wire; its offset still moves the checkpoint with the batch.
+                    builder.AddDropped(chunk, i);
+                    continue;
+                }
+
                 var entry = EntrySize(chunk, i, origin, ref time);
                 if (entry > MaxLogBytes)
                 {
@@ -93,7 +102,7 @@ public static class LogBatchEncoder
             }
         }
 
-        if (builder.Lines > 0 || builder.HasOversized)
+        if (builder.Lines > 0 || builder.HasOversized || builder.Dropped > 0)
         {
             batches.Add(builder.Build());
         }
@@ -164,6 +173,7 @@ public static class LogBatchEncoder
             var stream = StreamField(line.Stream);
             stream.CopyTo(span[at..]);
             at += stream.Length;
+            at += WriteEventFields(line, span[at..]);
         }
 
         return at;
@@ -195,7 +205,7 @@ public static class LogBatchEncoder
 
     private static int LogSize(in LineEntry line, int textBytes, OriginFields origin, int timestampBytes)
     {
-        var size = origin.FixedBytes + 2 + timestampBytes + StreamField(line.Stream).Length;
+        var size = origin.FixedBytes + 2 + timestampBytes + StreamField(line.Stream).Length + EventFieldsSize(line);
         if (textBytes > 0)
         {
             size += 1 + VarintSize((uint)textBytes) + textBytes;
@@ -207,6 +217,49 @@ public static class LogBatchEncoder
         }
 
         return size;
+    }
+
+    /// <summary>Bytes of what a parser found in the event: its attributes, severity number and text.</summary>
+    private static int EventFieldsSize(in LineEntry line)
+    {
+        var size = line.Attributes?.Length ?? 0;
+        if (line.Severity != 0)
+        {
+            size += 1 + VarintSize(line.Severity);
+        }
+
+        if (line.SeverityText is { Length: > 0 } text)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(text);
+            size += 1 + VarintSize((uint)bytes) + bytes;
+        }
+
+        return size;
+    }
+
+    private static int WriteEventFields(in LineEntry line, Span<byte> span)
+    {
+        var at = 0;
+        if (line.Attributes is { } attributes)
+        {
+            attributes.CopyTo(span);
+            at += attributes.Length;
+        }
+
+        if (line.Severity != 0)
+        {
+            span[at++] = SeverityNumberTag;
+            at += WriteVarint(span[at..], line.Severity);
+        }
+
+        if (line.SeverityText is { Length: > 0 } text)
+        {
+            span[at++] = SeverityTextTag;
+            at += WriteVarint(span[at..], (uint)Encoding.UTF8.GetByteCount(text));
+            at += Encoding.UTF8.GetBytes(text, span[at..]);
+        }
+
+        return at;
     }
 
     private static ReadOnlySpan<byte> StreamField(LogStream stream) => stream switch
@@ -423,6 +476,16 @@ public static class LogBatchEncoder
 
         public bool HasOversized => _oversized.Count > 0;
 
+        /// <summary>Dropped events in the batch: in its receipt, not in its body.</summary>
+        public int Dropped { get; private set; }
+
+        public void AddDropped(LineChunk chunk, int index)
+        {
+            CloseSegment();
+            CountFile(chunk, index);
+            Dropped++;
+        }
+
         public void Add(LineChunk chunk, int index, int entryBytes)
         {
             if (!ReferenceEquals(chunk, _chunk) || index != _to)
@@ -448,6 +511,12 @@ public static class LogBatchEncoder
 
         private void Count(LineChunk chunk, int index)
         {
+            CountFile(chunk, index);
+            Lines++;
+        }
+
+        private void CountFile(LineChunk chunk, int index)
+        {
             Hold(chunk);
             ref readonly var line = ref chunk[index];
             var fileId = chunk.Origin.FileId;
@@ -460,7 +529,6 @@ public static class LogBatchEncoder
             _next = line.NextOffset;
             // As LineChunk counts it: an event held behind an older open one can end before it starts.
             _fileBytes += Math.Max(0, line.NextOffset - line.Offset);
-            Lines++;
         }
 
         private void Hold(LineChunk chunk)
@@ -476,7 +544,7 @@ public static class LogBatchEncoder
         {
             CloseSegment();
             _files.Add((_fileId!, _next));
-            var receipt = new BatchReceipt(Lines, _fileBytes, _files.ToArray());
+            var receipt = new BatchReceipt(Lines, _fileBytes, _files.ToArray(), Dropped);
             var batch = new EncodedBatch(Guid.CreateVersion7().ToString(), _segments.ToArray(), _chunks.ToArray(), Bytes, receipt)
             {
                 Oversized = _oversized.ToArray(),
@@ -488,6 +556,7 @@ public static class LogBatchEncoder
             _chunk = null;
             _fileId = null;
             _fileBytes = 0;
+            Dropped = 0;
             Lines = 0;
             Bytes = 0;
             return batch;

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Text.Json;
+using RlogAgent.Configuration;
+
+namespace RlogAgent.Collection.Parsing;
+
+/// <summary>
+/// <c>parse: format: json</c>: one JSON object per event, read in place with <see cref="Utf8JsonReader"/>
+/// (no string per field). The time and level come from the first of their keys present; a key with a
+/// dot (<c>log.level</c>) is also looked up one object down (<c>{"log":{"level":...}}</c>). The fields
+/// named (or every top-level scalar, with <c>*</c>) become attributes: strings unescaped, other
+/// values as written.
+/// </summary>
+public sealed class JsonEventParser : IEventParser
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private readonly KeyChoice _keys;
+    private readonly byte[] _time = new byte[64];
+    private readonly byte[] _name = new byte[256];
+    private readonly byte[] _inner = new byte[256];
+    private readonly byte[] _dotted = new byte[512];
+
+    public JsonEventParser(ParseOptions options)
+    {
+        _keys = new KeyChoice(options);
+    }
+
+    public void Parse(ReadOnlySpan<byte> text, ParsedEvent result)
+    {
+        var timeRank = int.MaxValue;
+        var timeLength = -1;
+        var timeIsNumber = false;
+        var levelRank = int.MaxValue;
+        var reader = new Utf8JsonReader(text, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                result.Failure = "it is not a JSON object";
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = Name(ref reader, _name);
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    if (reader.TokenType == JsonTokenType.StartObject && !key.IsEmpty)
+                    {
+                        LookInside(ref reader, key, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+
+                    if (KeyChoice.Rank(_keys.Fields, key) >= 0)
+                    {
+                        result.Attributes.Add(key, text[start..(int)reader.BytesConsumed]);
+                    }
+
+                    continue;
+                }
+
+                Consider(ref reader, key, depth: 0, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+            }
+        }
+        catch (JsonException e)
+        {
+            result.Failure = $"it is not valid JSON ({e.Message})";
+            return;
+        }
+
+        if (timeLength >= 0)
+        {
+            _keys.SetTime(_time.AsSpan(0, timeLength), timeIsNumber, result);
+        }
+    }
+
+    /// <summary>A scalar under <paramref name="key"/>: the time, the level, a field, or nothing.</summary>
+    private void Consider(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> key, int depth, ParsedEvent result, ref int levelRank, ref int timeRank, ref int timeLength, ref bool timeIsNumber)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        var isString = reader.TokenType == JsonTokenType.String;
+        var rented = isString && reader.ValueIsEscaped ? ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length) : null;
+        try
+        {
+            var value = rented is null ? reader.ValueSpan : rented.AsSpan(0, reader.CopyString(rented));
+            var time = KeyChoice.Rank(_keys.TimeKeys, key);
+            if (time >= 0 && time < timeRank && value.Length <= _time.Length && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+            {
+                timeRank = time;
+                timeLength = value.Length;
+                timeIsNumber = !isString;
+                value.CopyTo(_time);
+            }
+
+            var level = KeyChoice.Rank(_keys.LevelKeys, key);
+            if (level >= 0 && level < levelRank && result.TrySetLevel(value))
+            {
+                levelRank = level;
+            }
+
+            if (depth == 0 && ((_keys.AllFields && time < 0 && level < 0) || KeyChoice.Rank(_keys.Fields, key) >= 0))
+            {
+                result.Attributes.Add(key, value);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>An object under <paramref name="outer"/>: its scalars are looked at as <c>outer.key</c> (log.level).</summary>
+    private void LookInside(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> outer, ParsedEvent result, ref int levelRank, ref int timeRank, ref int timeLength, ref bool timeIsNumber)
+    {
+        var dotted = _dotted.AsSpan();
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            var key = Name(ref reader, _inner);
+            reader.Read();
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (outer.Length + 1 + key.Length <= dotted.Length && !key.IsEmpty)
+            {
+                outer.CopyTo(dotted);
+                dotted[outer.Length] = (byte)'.';
+                key.CopyTo(dotted[(outer.Length + 1)..]);
+                Consider(ref reader, dotted[..(outer.Length + 1 + key.Length)], depth: 1, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+            }
+        }
+    }
+
+    /// <summary>The property name, unescaped into <paramref name="scratch"/> when it must be; empty when too long to be a key looked for.</summary>
+    private static ReadOnlySpan<byte> Name(ref Utf8JsonReader reader, byte[] scratch)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueSpan;
+        }
+
+        return reader.ValueSpan.Length <= scratch.Length ? scratch.AsSpan(0, reader.CopyString(scratch)) : [];
+    }
+}

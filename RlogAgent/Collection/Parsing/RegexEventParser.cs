@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using RlogAgent.Configuration;
+
+namespace RlogAgent.Collection.Parsing;
+
+/// <summary>
+/// <c>parse: format: regex</c>: the pattern's named groups: <c>time</c> is the event's time,
+/// <c>level</c> its level, and every other named group an attribute of that name. .NET regular
+/// expressions work on UTF-16, so this parser makes a string of each event.
+/// </summary>
+public sealed class RegexEventParser : IEventParser
+{
+    private readonly ParseOptions _options;
+    private readonly KeyChoice _keys;
+    private readonly (int Number, byte[] Name)[] _fields;
+    private readonly int _time;
+    private readonly int _level;
+    private byte[] _value = new byte[256];
+
+    public RegexEventParser(ParseOptions options)
+    {
+        _options = options;
+        _keys = new KeyChoice(options);
+        var pattern = options.Pattern!;
+        _time = pattern.GroupNumberFromName(ParseOptions.TimeGroup);
+        _level = pattern.GroupNumberFromName(ParseOptions.LevelGroup);
+        _fields = pattern.GetGroupNames()
+            .Where(n => !int.TryParse(n, out _) && n != ParseOptions.TimeGroup && n != ParseOptions.LevelGroup)
+            .Select(n => (pattern.GroupNumberFromName(n), Encoding.UTF8.GetBytes(n)))
+            .ToArray();
+    }
+
+    public void Parse(ReadOnlySpan<byte> text, ParsedEvent result)
+    {
+        Match match;
+        try
+        {
+            match = _options.Pattern!.Match(Encoding.UTF8.GetString(text));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            result.Failure = $"the pattern took longer than {UserPattern.MatchTimeout.TotalMilliseconds} ms on it";
+            return;
+        }
+
+        if (!match.Success)
+        {
+            result.Failure = "it does not match the pattern";
+            return;
+        }
+
+        if (_level >= 0 && match.Groups[_level] is { Success: true } level)
+        {
+            result.TrySetLevel(Utf8(level.ValueSpan));
+        }
+
+        foreach (var (number, name) in _fields)
+        {
+            if (match.Groups[number] is { Success: true } group)
+            {
+                result.Attributes.Add(name, Utf8(group.ValueSpan));
+            }
+        }
+
+        if (_time >= 0 && match.Groups[_time] is { Success: true } time)
+        {
+            _keys.SetTime(Utf8(time.ValueSpan), isNumber: false, result);
+        }
+    }
+
+    private ReadOnlySpan<byte> Utf8(ReadOnlySpan<char> value)
+    {
+        var most = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_value.Length < most)
+        {
+            _value = new byte[most];
+        }
+
+        return _value.AsSpan(0, Encoding.UTF8.GetBytes(value, _value));
+    }
+}
