@@ -100,6 +100,55 @@ public static class EffectiveConfigPrinter
                 output.WriteLine($"      max_lines: {multiline.MaxLines.ToString(inv)}");
                 output.WriteLine($"      timeout: {multiline.Timeout.TotalSeconds.ToString(inv)}");
             }
+
+            PrintEventRules(output, source);
+        }
+    }
+
+    /// <summary>parse, detect_level, drop and redact, as agent.yaml writes them.</summary>
+    private static void PrintEventRules(TextWriter output, SourceOptions source)
+    {
+        if (source.Parse is { } parse)
+        {
+            output.WriteLine("    parse:");
+            output.WriteLine($"      format: {parse.Format.ToString().ToLowerInvariant()}");
+            if (parse.Pattern is { } pattern)
+            {
+                output.WriteLine($"      pattern: {YamlText.Quote(pattern.ToString())}");
+            }
+            else
+            {
+                output.WriteLine(parse.TimeKey is { } timeKey
+                    ? $"      time_key: {YamlText.Quote(timeKey)}"
+                    : $"      # time_key: the first of {string.Join(", ", ParseOptions.DefaultTimeKeys)}");
+                output.WriteLine(parse.LevelKey is { } levelKey
+                    ? $"      level_key: {YamlText.Quote(levelKey)}"
+                    : $"      # level_key: the first of {string.Join(", ", ParseOptions.DefaultLevelKeys)}");
+                output.WriteLine($"      fields: [{string.Join(", ", parse.Fields.Select(YamlText.Quote))}]");
+            }
+
+            output.WriteLine($"      time_format: {YamlText.Quote(parse.TimeFormat.ToString())}");
+            output.WriteLine($"      time_zone: {YamlText.Quote(parse.TimeZone == TimeZoneInfo.Utc ? "UTC" : parse.TimeZone == TimeZoneInfo.Local ? "Local" : parse.TimeZone.Id)}");
+        }
+
+        if (source.DetectLevel)
+        {
+            output.WriteLine("    detect_level: true");
+        }
+
+        if (source.Drop.Count > 0)
+        {
+            output.WriteLine($"    drop: [{string.Join(", ", source.Drop.Select(d => YamlText.Quote(d.ToString())))}]");
+        }
+
+        if (source.Redact.Count > 0)
+        {
+            output.WriteLine("    redact:");
+            foreach (var rule in source.Redact)
+            {
+                output.WriteLine($"      - pattern: {YamlText.Quote(rule.Pattern.ToString())}");
+                output.WriteLine($"        replace: {YamlText.Quote(rule.Replace)}");
+            }
         }
     }
 }

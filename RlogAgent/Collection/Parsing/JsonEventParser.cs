@@ -28,6 +28,13 @@ public sealed class JsonEventParser : IEventParser
 
     public void Parse(ReadOnlySpan<byte> text, ParsedEvent result)
     {
+        var opening = text.TrimStart(" \t"u8);
+        if (opening.IsEmpty || opening[0] != (byte)'{')
+        {
+            result.Failure = "it is not a JSON object";
+            return;
+        }
+
         var timeRank = int.MaxValue;
         var timeLength = -1;
         var timeIsNumber = false;
