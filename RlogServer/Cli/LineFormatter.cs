@@ -8,13 +8,21 @@ namespace RlogServer.Cli;
 /// <summary>How <c>tail</c> and <c>query</c> print a stored line: text for people, or one JSON object per line.</summary>
 internal static class LineFormatter
 {
-    /// <summary><c>2026-11-28T07:00:00.123Z [label] line</c>, then <c>{key=value, ...}</c> when it has attributes.</summary>
+    /// <summary>
+    /// <c>2026-11-28T07:00:00.123Z [label] line</c>, with the level's short name before the line
+    /// when the event has one (<c>[api] WARN disk full</c>), then <c>{key=value, ...}</c> when it has attributes.
+    /// </summary>
     public static string Text(StoredLine line)
     {
         var text = new StringBuilder()
             .Append(Rfc3339(line.Timestamp))
-            .Append(" [").Append(line.Label).Append("] ")
-            .Append(line.Line);
+            .Append(" [").Append(line.Label).Append("] ");
+        if (line.SeverityNumber > 0)
+        {
+            text.Append(LevelName.Of(line.SeverityNumber)).Append(' ');
+        }
+
+        text.Append(line.Line);
         if (line.Attributes.Count > 0)
         {
             text.Append("  {")
@@ -27,7 +35,8 @@ internal static class LineFormatter
 
     /// <summary>
     /// One JSON object: <c>agent_uuid</c>, <c>label</c>, <c>source</c>, <c>file_id</c>,
-    /// <c>offset</c>, <c>timestamp</c> (RFC 3339), <c>line</c>, <c>attributes</c>.
+    /// <c>offset</c>, <c>timestamp</c> (RFC 3339), <c>line</c>, <c>level</c> (the level as the event
+    /// wrote it, or null), <c>severity_number</c> (0 when none), <c>attributes</c>.
     /// </summary>
     public static string Json(StoredLine line)
     {
@@ -42,6 +51,16 @@ internal static class LineFormatter
             writer.WriteNumber("offset", line.Offset);
             writer.WriteString("timestamp", Rfc3339(line.Timestamp));
             writer.WriteString("line", line.Line);
+            if (line.SeverityText.Length > 0)
+            {
+                writer.WriteString("level", line.SeverityText);
+            }
+            else
+            {
+                writer.WriteNull("level");
+            }
+
+            writer.WriteNumber("severity_number", line.SeverityNumber);
             writer.WriteStartObject("attributes");
             foreach (var (key, value) in line.Attributes)
             {

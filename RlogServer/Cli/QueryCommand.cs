@@ -30,13 +30,14 @@ internal static class QueryCommand
         var since = new Option<string?>("--since") { Description = "Only lines with an event time at or after this: a duration ago (10m, 2h, 7d) or an RFC 3339 time." };
         var until = new Option<string?>("--until") { Description = "Only lines with an event time before this (same forms as --since)." };
         var contains = new Option<string?>("--contains") { Description = "Only lines containing this text (case-sensitive)." };
+        var level = new Option<string?>("--level") { Description = "Only events at or above this level: trace, debug, info, warn, error, fatal (or a SeverityNumber 1-24); events without a level are left out." };
         var count = ServerCommandLine.CountOption(LineQuery.DefaultLimit);
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines as they are stored, until interrupted." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: agent_uuid, label, source, file_id, offset, timestamp, line, attributes." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: agent_uuid, label, source, file_id, offset, timestamp, line, level, severity_number, attributes." };
 
         var command = new Command("query", "Print stored lines that match every filter given, newest last.")
         {
-            database, label, agent, since, until, contains, count, follow, json,
+            database, label, agent, since, until, contains, level, count, follow, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,6 +73,18 @@ internal static class QueryCommand
                 return ServerCommandLine.UsageErrorExitCode;
             }
 
+            int? minSeverity = null;
+            if (parse.GetValue(level) is { } levelText)
+            {
+                if (!LevelName.TryParseFloor(levelText, out var floor))
+                {
+                    await error.WriteLineAsync($"rlog-server: --level '{levelText}' is not trace, debug, info, warn, error, fatal or a number from 1 to 24").ConfigureAwait(false);
+                    return ServerCommandLine.UsageErrorExitCode;
+                }
+
+                minSeverity = floor;
+            }
+
             using var store = ServerCommandLine.OpenExisting(parse.GetValue(database)!, error);
             if (store is null)
             {
@@ -85,6 +98,7 @@ internal static class QueryCommand
                 Since = sinceTime,
                 Until = untilTime,
                 Contains = parse.GetValue(contains),
+                MinSeverity = minSeverity,
                 Limit = parse.GetValue(count),
             };
             try

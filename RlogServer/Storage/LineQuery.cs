@@ -28,6 +28,12 @@ public sealed record LineQuery
     /// </summary>
     public DateTimeOffset? ReceivedSince { get; init; }
 
+    /// <summary>
+    /// Only events at or above this SeverityNumber (<c>--level warn</c> is 13: WARN, ERROR and
+    /// FATAL); events without a level are left out. Null: every event.
+    /// </summary>
+    public int? MinSeverity { get; init; }
+
     /// <summary>Most lines returned.</summary>
     public int Limit { get; init; } = DefaultLimit;
 }

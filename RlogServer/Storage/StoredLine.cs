@@ -26,6 +26,12 @@ public sealed record StoredLine(
     /// <summary>When the server received the line.</summary>
     public DateTimeOffset ReceivedAt { get; init; }
 
+    /// <summary><c>Log.severity_number</c>: OpenTelemetry SeverityNumber (1-24); 0 when the event had none.</summary>
+    public int SeverityNumber { get; init; }
+
+    /// <summary><c>Log.severity_text</c>: the level as the event wrote it; empty when it had none.</summary>
+    public string SeverityText { get; init; } = "";
+
     /// <summary><c>Log.attributes</c>; empty when the line had none.</summary>
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = LineAttributes.None;
 }

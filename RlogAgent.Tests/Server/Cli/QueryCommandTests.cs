@@ -148,6 +148,49 @@ public sealed class QueryCommandTests
 
     private static int _offset;
 
+    [Test]
+    public async Task Query_LevelWarn_WarnAndAboveOnlyWithTheirLevelInTextAndJson()
+    {
+        var at = new DateTimeOffset(2026, 11, 28, 7, 0, 0, TimeSpan.Zero);
+        using (var store = _database.Open())
+        {
+            await StoreLevelAsync(store, at, "no level", 0, "");
+            await StoreLevelAsync(store, at.AddSeconds(1), "just info", 9, "info");
+            await StoreLevelAsync(store, at.AddSeconds(2), "disk nearly full", 13, "warning");
+            await StoreLevelAsync(store, at.AddSeconds(3), "disk full", 17, "E");
+        }
+
+        var (exitCode, output, error) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "warn");
+        var (jsonExit, json, _) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "WARNING", "--json");
+        var (badExit, _, badError) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "loud");
+
+        var objects = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero, error);
+            Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Is.EqualTo(new[]
+            {
+                "2026-11-28T07:00:02.000Z [app] WARN disk nearly full",
+                "2026-11-28T07:00:03.000Z [app] ERROR disk full",
+            }));
+            Assert.That(jsonExit, Is.Zero);
+            Assert.That(objects.Select(o => o.GetProperty("level").GetString()), Is.EqualTo(new[] { "warning", "E" }));
+            Assert.That(objects.Select(o => o.GetProperty("severity_number").GetInt32()), Is.EqualTo(new[] { 13, 17 }));
+            Assert.That(badExit, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(badError, Does.Contain("--level 'loud'"));
+        });
+    }
+
+    private static async Task StoreLevelAsync(LogStore store, DateTimeOffset at, string text, int severity, string severityText)
+    {
+        var batch = LogBatches.Lines("file-l", 1, firstOffset: (ulong)Interlocked.Add(ref _offset, 100), label: "app");
+        batch.Logs[0].Line = text;
+        batch.Logs[0].Timestamp = Timestamp.FromDateTimeOffset(at);
+        batch.Logs[0].SeverityNumber = severity;
+        batch.Logs[0].SeverityText = severityText;
+        await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+    }
+
     private static async Task StoreAsync(LogStore store, string label, string fileId, DateTimeOffset at, string text, params (string Key, string Value)[] attributes)
     {
         var batch = LogBatches.Lines(fileId, 1, firstOffset: (ulong)Interlocked.Add(ref _offset, 100), label: label);

@@ -196,6 +196,29 @@ public sealed class LogStoreTests
     }
 
     [Test]
+    public async Task StoreBatchAsync_SeverityNumberAndText_ReadBackAndFilteredByMinimum()
+    {
+        using var store = _database.Open();
+        var batch = LogBatches.Lines("file-1", 3);
+        batch.Logs[1].SeverityNumber = 13;
+        batch.Logs[1].SeverityText = "warning";
+        batch.Logs[2].SeverityNumber = 21;
+        batch.Logs[2].SeverityText = "FATAL";
+
+        await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        var all = store.ReadLines(AgentUuid);
+        var warnAndAbove = await store.Lines.QueryAsync(new LineQuery { MinSeverity = 13 }).WaitAsync(Timeout);
+        var errorAndAbove = await store.Lines.QueryAsync(new LineQuery { MinSeverity = 17 }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(l => (l.SeverityNumber, l.SeverityText)), Is.EqualTo(new[] { (0, ""), (13, "warning"), (21, "FATAL") }));
+            Assert.That(warnAndAbove.Select(l => l.SeverityText), Is.EquivalentTo(new[] { "warning", "FATAL" }));
+            Assert.That(errorAndAbove.Select(l => l.SeverityText), Is.EqualTo(new[] { "FATAL" }));
+        });
+    }
+
+    [Test]
     public async Task ReadLastLines_MoreStoredThanAsked_NewestOnesOldestFirst()
     {
         using var store = _database.Open();

@@ -21,7 +21,7 @@ internal sealed class PostgresLineStore : ILineStore
     private const int IdShift = 24;
 
     private const string Columns =
-        "l.id, f.agent_uuid, ln.name, l.line, sn.name, f.file_id, l.file_offset, b.batch_id, l.ts, b.received_at, l.attributes::text";
+        "l.id, f.agent_uuid, ln.name, l.line, sn.name, f.file_id, l.file_offset, b.batch_id, l.ts, b.received_at, l.attributes::text, l.severity_number, l.severity_text";
 
     // What a line's numbers stand for, joined to the lines chosen (a FROM item named l, which a
     // query filters, sorts and cuts to its limit first, so that only those lines are joined).
@@ -44,7 +44,9 @@ internal sealed class PostgresLineStore : ILineStore
             label_no integer NOT NULL,
             source_no integer NOT NULL,
             line text NOT NULL,
-            attributes text
+            attributes text,
+            severity_number smallint NOT NULL,
+            severity_text text
         ) ON COMMIT DELETE ROWS
         """;
 
@@ -57,7 +59,7 @@ internal sealed class PostgresLineStore : ILineStore
         "INSERT INTO batches (agent_uuid, batch_id, day, received_at) VALUES ($1, $2, $3, $4) RETURNING batch_no";
 
     private const string CopyStaging =
-        "COPY lines_staging (id, file_no, file_offset, ts, label_no, source_no, line, attributes) FROM STDIN (FORMAT BINARY)";
+        "COPY lines_staging (id, file_no, file_offset, ts, label_no, source_no, line, attributes, severity_number, severity_text) FROM STDIN (FORMAT BINARY)";
 
     // Whether another day's partition holds any line of the batch's files in the offset range
     // the batch covers in each ($1, $2, $3: file numbers, lowest and highest offsets): one index
@@ -79,7 +81,7 @@ internal sealed class PostgresLineStore : ILineStore
 
     // The fast path's COPY, straight into the day partition {0}.
     private const string CopyPartitionFormat =
-        "COPY {0} (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes) FROM STDIN (FORMAT BINARY)";
+        "COPY {0} (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes, severity_number, severity_text) FROM STDIN (FORMAT BINARY)";
 
     private const string FreshSavepoint = "fresh_lines";
 
@@ -92,8 +94,8 @@ internal sealed class PostgresLineStore : ILineStore
 
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
-        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes)
-        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb
+        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes, severity_number, severity_text)
+        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb, s.severity_number, s.severity_text
         FROM lines_staging s
         ON CONFLICT DO NOTHING
         """;
@@ -101,8 +103,8 @@ internal sealed class PostgresLineStore : ILineStore
     // The same, line by line against the other days' partitions: only when the range check found
     // an overlap. {0} and {1} as above.
     private const string InsertFromStagingCheckingOtherDaysFormat = """
-        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes)
-        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb
+        INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes, severity_number, severity_text)
+        SELECT s.id, s.file_no, s.file_offset, s.ts, $1, s.label_no, s.source_no, s.line, s.attributes::jsonb, s.severity_number, s.severity_text
         FROM lines_staging s
         WHERE NOT EXISTS (
                 SELECT 1 FROM lines l
@@ -522,6 +524,16 @@ internal sealed class PostgresLineStore : ILineStore
                 {
                     importer.WriteNull();
                 }
+
+                importer.Write((short)Math.Clamp(log.SeverityNumber, 0, short.MaxValue), NpgsqlDbType.Smallint);
+                if (log.SeverityText.Length > 0)
+                {
+                    importer.Write(log.SeverityText, NpgsqlDbType.Text);
+                }
+                else
+                {
+                    importer.WriteNull();
+                }
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -565,6 +577,12 @@ internal sealed class PostgresLineStore : ILineStore
             sql.Append(" AND l.ts < $").Append(command.Parameters.Count);
         }
 
+        if (query.MinSeverity is { } minSeverity)
+        {
+            command.Parameters.AddWithValue((short)minSeverity);
+            sql.Append(" AND l.severity_number >= $").Append(command.Parameters.Count);
+        }
+
         if (query.Contains is not null)
         {
             command.Parameters.AddWithValue(query.Contains);
@@ -600,6 +618,8 @@ internal sealed class PostgresLineStore : ILineStore
             Timestamp = reader.GetFieldValue<DateTimeOffset>(8),
             ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
             Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
+            SeverityNumber = reader.GetInt16(11),
+            SeverityText = reader.IsDBNull(12) ? "" : reader.GetString(12),
         };
 
     // What one batch's COPY writes: its lines, their numbers, the first line's id.

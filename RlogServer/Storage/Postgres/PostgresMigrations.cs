@@ -112,6 +112,11 @@ internal static class PostgresMigrations
         CREATE INDEX lines_id ON lines USING brin (id) WITH (autosummarize = on);
         CREATE INDEX lines_ts ON lines USING brin (ts) WITH (autosummarize = on);
         """,
+        // Issue 20: an event's level (Log.severity_number, Log.severity_text). A constant
+        // default: no table rewrite, whatever the size of the table.
+        """
+        ALTER TABLE lines ADD COLUMN severity_number smallint NOT NULL DEFAULT 0, ADD COLUMN severity_text text;
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>

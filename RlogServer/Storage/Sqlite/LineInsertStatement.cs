@@ -15,8 +15,8 @@ internal sealed class LineInsertStatement : IDisposable
 {
     private const string Sql = """
         INSERT OR IGNORE INTO lines
-            (agent_uuid, file_id, file_offset, label, line, source, read_at_ms, batch_id, received_at_ms, attributes)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            (agent_uuid, file_id, file_offset, label, line, source, read_at_ms, batch_id, received_at_ms, attributes, severity_number, severity_text)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
         """;
 
     private const int AgentUuidIndex = 1;
@@ -29,6 +29,8 @@ internal sealed class LineInsertStatement : IDisposable
     private const int BatchIdIndex = 8;
     private const int ReceivedAtIndex = 9;
     private const int AttributesIndex = 10;
+    private const int SeverityNumberIndex = 11;
+    private const int SeverityTextIndex = 12;
 
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
@@ -66,6 +68,10 @@ internal sealed class LineInsertStatement : IDisposable
         Check(attributes is null
             ? raw.sqlite3_bind_null(_statement, AttributesIndex)
             : raw.sqlite3_bind_text(_statement, AttributesIndex, attributes));
+        Check(raw.sqlite3_bind_int(_statement, SeverityNumberIndex, log.SeverityNumber));
+        Check(log.SeverityText.Length == 0
+            ? raw.sqlite3_bind_null(_statement, SeverityTextIndex)
+            : raw.sqlite3_bind_text(_statement, SeverityTextIndex, log.SeverityText));
 
         var rc = raw.sqlite3_step(_statement);
         if (rc != raw.SQLITE_DONE)

@@ -8,7 +8,7 @@ namespace RlogServer.Storage.Sqlite;
 internal sealed class SqliteLineStore : ILineStore
 {
     private const string Columns =
-        "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, read_at_ms, received_at_ms, attributes";
+        "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, read_at_ms, received_at_ms, attributes, severity_number, severity_text";
 
 
     private readonly SqliteDatabase _database;
@@ -161,6 +161,12 @@ internal sealed class SqliteLineStore : ILineStore
             command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
         }
 
+        if (query.MinSeverity is { } minSeverity)
+        {
+            sql.Append(" AND severity_number >= $min_severity");
+            command.Parameters.AddWithValue("$min_severity", minSeverity);
+        }
+
         if (query.Contains is not null)
         {
             // instr, not LIKE: no wildcards to escape, and case-sensitive like the other engine.
@@ -189,6 +195,8 @@ internal sealed class SqliteLineStore : ILineStore
                 Timestamp = reader.IsDBNull(8) ? receivedAt : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
                 ReceivedAt = receivedAt,
                 Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
+                SeverityNumber = reader.GetInt32(11),
+                SeverityText = reader.IsDBNull(12) ? "" : reader.GetString(12),
             });
         }
 

@@ -86,6 +86,11 @@ internal static class SqliteMigrations
         CREATE INDEX heartbeats_received ON heartbeats (received_at_ms);
         ALTER TABLE agents ADD COLUMN secret_hash BLOB;
         """,
+        // Issue 20: an event's level (Log.severity_number, Log.severity_text).
+        """
+        ALTER TABLE lines ADD COLUMN severity_number INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE lines ADD COLUMN severity_text TEXT;
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>
