@@ -61,7 +61,7 @@ internal static class ParseSettings
             throw new ConfigException(path, $"{field}.pattern", "is only for format: regex", patternLine);
         }
 
-        var pattern = patternText is null ? null : SourceListReader.Pattern(path, $"{field}.pattern", patternText, patternLine);
+        var pattern = patternText is null ? null : SourceListReader.Pattern(path, $"{field}.pattern", patternText, patternLine, forGroups: true);
         if (pattern is not null && Array.TrueForAll(pattern.GetGroupNames(), g => int.TryParse(g, out _)))
         {
             throw new ConfigException(path, $"{field}.pattern", "has no named group: name them (?<time>...), (?<level>...), (?<field>...)", patternLine);

@@ -89,7 +89,7 @@ internal static class SourceListReader
     }
 
     /// <summary>Compiles a pattern from agent.yaml; a bad one is a configuration error naming the field.</summary>
-    internal static Regex Pattern(string path, string field, string text, long line)
+    internal static Regex Pattern(string path, string field, string text, long line, bool forGroups = false)
     {
         if (text.Length == 0)
         {
@@ -98,7 +98,7 @@ internal static class SourceListReader
 
         try
         {
-            return UserPattern.Compile(text);
+            return forGroups ? UserPattern.CompileForGroups(text) : UserPattern.Compile(text);
         }
         catch (ArgumentException e)
         {

@@ -23,6 +23,7 @@ public sealed class LineChunk
     private LineEntry[] _lines;
     private int _refs = 1;
     private Action<LineChunk>? _onReleased;
+    private int _appendAt = -1;
 
     /// <summary>Takes a buffer of at least <paramref name="bytes"/> from the pool, for lines of <paramref name="origin"/>.</summary>
     public LineChunk(LineOrigin origin, int bytes, DateTime readAtUtc, int expectedLines = 64)
@@ -74,14 +75,21 @@ public sealed class LineChunk
     /// </summary>
     public void ReplaceText(int index, ReadOnlySpan<byte> text)
     {
-        var end = 0;
-        for (var i = 0; i < Count; i++)
+        if (_appendAt < 0)
         {
-            end = Math.Max(end, _lines[i].Start + _lines[i].Length);
+            // Found once per chunk: later replacements append after the previous one.
+            for (var i = 0; i < Count; i++)
+            {
+                _appendAt = Math.Max(_appendAt, _lines[i].Start + _lines[i].Length);
+            }
+
+            _appendAt = Math.Max(_appendAt, 0);
         }
 
+        var end = _appendAt;
         EnsureCapacity(end + text.Length, end);
         text.CopyTo(_buffer.AsSpan(end));
+        _appendAt = end + text.Length;
         ref var line = ref Entry(index);
         line.Start = end;
         line.Length = text.Length;

@@ -89,6 +89,18 @@ public sealed class EventProcessorTests
         chunk.Release();
     }
 
+    [Test]
+    public void Process_SeveralRedactionsInOneChunk_EachEventKeepsItsOwnRedactedText()
+    {
+        var source = new SourceOptions { Label = "api", Redact = [new RedactRule(UserPattern.Compile("token=\\w+"), "token=***")] };
+        var chunk = Chunk("a token=1 b", "untouched", "token=22 c token=333", "d");
+
+        new EventProcessor(source, new AgentCounters(), NullLogger.Instance, TimeProvider.System).Process(chunk);
+
+        Assert.That(TestLines.Of(chunk).Select(l => l.Text), Is.EqualTo(new[] { "a token=*** b", "untouched", "token=*** c token=***", "d" }));
+        chunk.Release();
+    }
+
     /// <summary>One chunk of lines 100 bytes apart in one file.</summary>
     private static LineChunk Chunk(params string[] texts) =>
         TestLines.Chunks(texts.Select((t, i) => new LogLine("api", t, ReadAt, "/var/log/api.log", "f-1", i * 100L, (i + 1) * 100L))).Single();
