@@ -426,18 +426,23 @@ public static class LogBatchEncoder
     private struct TimeField
     {
         private readonly byte[] _readAt;
+        private readonly byte[] _event;
         private long _lastTicks;
-        private byte[]? _last;
+        private int _eventLength;
 
         public TimeField(DateTime readAtUtc)
         {
             Span<byte> scratch = stackalloc byte[MaxTimestampBytes];
             _readAt = scratch[..EncodeTimestamp(readAtUtc.Ticks - DateTime.UnixEpoch.Ticks, scratch)].ToArray();
+            _event = new byte[MaxTimestampBytes];
             _lastTicks = 0;
-            _last = null;
+            _eventLength = -1;
         }
 
-        /// <summary>The fields of an event's own time (100 ns ticks since the epoch), or the read time for 0.</summary>
+        /// <summary>
+        /// The fields of an event's own time (100 ns ticks since the epoch), or the read time for 0.
+        /// Parsed events each have a time of their own: encoded into one buffer, never an array each.
+        /// </summary>
         public ReadOnlySpan<byte> For(long eventTicks)
         {
             if (eventTicks == 0)
@@ -445,14 +450,13 @@ public static class LogBatchEncoder
                 return _readAt;
             }
 
-            if (_last is null || eventTicks != _lastTicks)
+            if (_eventLength < 0 || eventTicks != _lastTicks)
             {
-                Span<byte> scratch = stackalloc byte[MaxTimestampBytes];
-                _last = scratch[..EncodeTimestamp(eventTicks, scratch)].ToArray();
+                _eventLength = EncodeTimestamp(eventTicks, _event);
                 _lastTicks = eventTicks;
             }
 
-            return _last;
+            return _event.AsSpan(0, _eventLength);
         }
     }
 

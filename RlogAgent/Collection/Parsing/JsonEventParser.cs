@@ -90,7 +90,7 @@ public sealed class JsonEventParser : IEventParser
     /// <summary>A scalar under <paramref name="key"/>: the time, the level, a field, or nothing.</summary>
     private void Consider(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> key, int depth, ParsedEvent result, ref int levelRank, ref int timeRank, ref int timeLength, ref bool timeIsNumber)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        if (reader.TokenType == JsonTokenType.Null || (!_keys.AllFields && !_keys.MayMatter(key)))
         {
             return;
         }

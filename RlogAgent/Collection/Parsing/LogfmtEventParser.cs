@@ -87,6 +87,11 @@ public sealed class LogfmtEventParser : IEventParser
             }
 
             pairs++;
+            if (!_keys.AllFields && !_keys.MayMatter(key))
+            {
+                continue;
+            }
+
             var time = KeyChoice.Rank(_keys.TimeKeys, key);
             if (time >= 0 && time < timeRank && value.Length <= _time.Length)
             {
