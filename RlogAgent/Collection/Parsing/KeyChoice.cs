@@ -18,19 +18,27 @@ public sealed class KeyChoice
         Fields = Utf8(options.Fields.Where(f => f != ParseOptions.AllFields).ToList());
         foreach (var key in TimeKeys.Concat(LevelKeys).Concat(Fields))
         {
-            _lengths |= key.Length < 64 ? 1UL << key.Length : 0;
-            _long |= key.Length >= 64;
+            if (key.Length is > 0 and < 64)
+            {
+                _firstBytes[key.Length] |= 1UL << (key[0] & 63);
+            }
+            else
+            {
+                _long = true;
+            }
         }
     }
 
-    private readonly ulong _lengths;
+    // Per key length (up to 63), a bit per first byte (its low 6 bits) of the keys looked for.
+    private readonly ulong[] _firstBytes = new ulong[64];
     private readonly bool _long;
 
     /// <summary>
-    /// False when no key looked for has <paramref name="key"/>'s length: most of a line's keys are
-    /// passed over with one bit test instead of a comparison with every key.
+    /// False when no key looked for has <paramref name="key"/>'s length and first byte: most of a
+    /// line's keys are passed over with one bit test instead of a comparison with every key.
     /// </summary>
-    public bool MayMatter(ReadOnlySpan<byte> key) => key.Length < 64 ? ((_lengths >> key.Length) & 1) != 0 : _long;
+    public bool MayMatter(ReadOnlySpan<byte> key) =>
+        key.Length is > 0 and < 64 ? ((_firstBytes[key.Length] >> (key[0] & 63)) & 1) != 0 : _long;
 
     public ParseOptions Options { get; }
 
