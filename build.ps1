@@ -55,7 +55,23 @@ function Invoke-Build {
     }
 }
 
+# The server's PostgreSQL tests start a throwaway cluster of their own (initdb into a temp folder, as
+# the postgres user, on a free loopback port): they need the server binaries, which a fresh Debian
+# machine lacks. Installed here, so the README's test command works there as CI's does.
+function Install-PostgresForTests {
+    if ((Test-Path '/usr/lib/postgresql/*/bin/initdb') -or ($null -ne (Get-Command initdb -ErrorAction SilentlyContinue))) { return }
+    if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host 'FAILED: the PostgreSQL tests need the PostgreSQL server binaries (initdb); install them first' -ForegroundColor Red
+        exit 1
+    }
+    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+    Invoke-Step 'install PostgreSQL (apt-get), for the tests'' throwaway clusters' {
+        & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql"
+    }
+}
+
 function Invoke-Test {
+    if ($IsLinux) { Install-PostgresForTests }
     Invoke-Build
     $results = Join-Path $artifacts 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }

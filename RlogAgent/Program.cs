@@ -39,6 +39,8 @@ if (parsed.Errors.Count > 0)
 // Signals are the agent's own business (ordered drain, second signal exits), not the parser's.
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
+static IEnumerable<string> EnvironmentVariableNames() => Environment.GetEnvironmentVariables().Keys.Cast<string>();
+
 static string ConfigFilePath(string? configPath) => Path.GetFullPath(configPath ?? ConfigLoader.DefaultConfigPath);
 
 static int CheckConfig(string path)
@@ -46,6 +48,11 @@ static int CheckConfig(string path)
     try
     {
         var (options, _) = ConfigLoader.LoadOrFirstRun(path, Environment.GetEnvironmentVariable);
+        foreach (var (variable, closest) in ConfigLoader.UnknownRlogVariables(EnvironmentVariableNames()))
+        {
+            Console.Error.WriteLine($"rlog-agent: warning: {variable} sets nothing; did you mean {closest}?");
+        }
+
         EffectiveConfigPrinter.Print(options, Console.Out);
         return ExitCodes.Ok;
     }
@@ -97,6 +104,11 @@ static async Task<int> RunAsync(string path, StopSignals signals)
 
     using var loggers = CreateLoggers(options.LogLevel, options.LogFormat);
     var logger = loggers.CreateLogger("rlog.agent");
+    foreach (var (variable, closest) in ConfigLoader.UnknownRlogVariables(EnvironmentVariableNames()))
+    {
+        HostingLog.UnknownVariable(logger, variable, closest);
+    }
+
     var runner = new AgentRunner(options, loggers) { WriteConfigAfterRegistration = firstRun };
     signals.OnSecondSignal = () =>
     {

@@ -23,7 +23,7 @@ public sealed class ScalarSettingsTests
         new("project_key", "s3cret", "'****'", "''", "is required"),
         new("batch_size", "50", "50", "lots", "'lots' is not a whole number"),
         new("flush_interval", "2.5", "2.5", "-1", "must be from 0.01 to 3600, not -1"),
-        new("heartbeat_interval", "7", "7", "soon", "'soon' is not a number of seconds"),
+        new("heartbeat_interval", "7", "7", "soon", "'soon' is not a number of seconds or a duration such as 500ms, 5s, 10m, 2h, 7d"),
         new("state_dir", "/tmp/s", "'/tmp/s'", "' '", "must not be empty"),
         new("read_from", "beginning", "beginning", "middle", "must be 'end' or 'beginning', not 'middle'"),
         new("poll_interval", "1", "1", "1e-9", "must be from 0.01 to 3600, not 1E-09"),

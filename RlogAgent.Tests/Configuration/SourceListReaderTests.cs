@@ -166,7 +166,7 @@ public sealed class SourceListReaderTests
     [TestCase("    multiline:\n      start_pattern: ^x\n      timeout: -1\n", 8, "sources[0].multiline.timeout", "must be greater than 0, not -1")]
     [TestCase("    multiline:\n      start_pattern: ^x\n      timeout: 0.0001\n", 8, "sources[0].multiline.timeout", "must be at least 0.001 (1 ms), not 0.0001")]
     [TestCase("    multiline:\n      start_pattern: ^x\n      timeout: 7200\n", 8, "sources[0].multiline.timeout", "must be at most 3600 (1 hour), not 7200")]
-    [TestCase("    multiline:\n      start_pattern: ^x\n      timeout: soon\n", 8, "sources[0].multiline.timeout", "'soon' is not a number of seconds")]
+    [TestCase("    multiline:\n      start_pattern: ^x\n      timeout: soon\n", 8, "sources[0].multiline.timeout", "'soon' is not a number of seconds or a duration such as 500ms, 5s, 10m, 2h, 7d")]
     [TestCase("    multiline:\n      start_pattern: ^x\n      max_line: 5\n", 8, "sources[0].multiline.max_line", "unknown setting")]
     public void LoadFile_BadSourceKey_ErrorNamesFileLineFieldAndProblem(string yaml, int line, string field, string problem)
     {

@@ -104,4 +104,23 @@ public sealed class ReleaseAndResumeTests : EndToEndTest
         Assert.That(logs.Logger.Entries.Select(e => e.Message), Has.None.Contains("is gone: its"));
         await agent.StopAsync();
     }
+
+    [Test]
+    public async Task Start_SourcePathMatchesNothing_WarnedOnceNamingItThenSaidWhenFilesAppear()
+    {
+        var logs = new RecordingLoggerProvider();
+        var pattern = Path.Combine(Logs, "*.lgo");
+        await using var agent = StartAgent(Source(pattern, "typo"), logs: logs);
+        await Eventually.WaitAsync(() => logs.Logger.Entries.Any(e => e.EventId.Id == 121), "the warning");
+
+        Assert.That(logs.Logger.Entries.Single(e => e.EventId.Id == 121).Message, Does.Contain("typo").And.Contain(pattern));
+        Assert.That(agent.Runner.Counters.SourcesMatchingNothing, Has.Count.EqualTo(1));
+
+        Append(Path.Combine(Logs, "app.lgo"), 0, 2);
+        await WaitForLinesAsync(2);
+        await Eventually.WaitAsync(() => logs.Logger.Entries.Any(e => e.EventId.Id == 122), "said when it matches");
+        Assert.That(agent.Runner.Counters.SourcesMatchingNothing, Is.Empty);
+        Assert.That(logs.Logger.Entries.Count(e => e.EventId.Id == 121), Is.EqualTo(1), "said once, not at every scan");
+        await agent.StopAsync();
+    }
 }

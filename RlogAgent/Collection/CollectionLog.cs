@@ -63,4 +63,10 @@ internal static partial class CollectionLog
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "Source {Label}: events did not parse as {Format} ({Reason}); they keep the time they were read at and are shipped as they are, counted in rlog_agent_parse_failures_total. Example: {Example}. Said at most once a minute per source")]
     public static partial void ParseFailed(ILogger logger, string label, string format, string reason, string example);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Source {Label}: its path {Pattern} matches no file (yet); files that appear later are picked up. Counted in rlog_agent_sources_matching_nothing")]
+    public static partial void MatchesNothing(ILogger logger, string label, string pattern);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Information, Message = "Source {Label}: its path {Pattern} now matches {Files} files")]
+    public static partial void MatchesFiles(ILogger logger, string label, string pattern, int files);
 }

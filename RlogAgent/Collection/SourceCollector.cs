@@ -41,6 +41,7 @@ public sealed class SourceCollector : ISourceReader
     private bool _wroteSinceCaughtUp;
     private int _namesChanged;
     private bool _waitingForHandle;
+    private bool _matchesNothing;
 
     public SourceCollector(SourceOptions source, AgentOptions options, CheckpointStore checkpoints, IChunkWriter writer, OpenFileLimit openFiles, FileClaims claims, AgentCounters counters, ILogger logger, TimeProvider time)
     {
@@ -307,6 +308,27 @@ public sealed class SourceCollector : ISourceReader
 
     private void Scan(bool startAtEnd)
     {
+        var matched = ScanFiles(startAtEnd);
+        if ((matched == 0) != _matchesNothing)
+        {
+            // Said when it starts and when it ends, not at every scan: a pattern with a typo is
+            // never silent, and one waiting for its first file is said once.
+            _matchesNothing = matched == 0;
+            _counters.SetMatchesNothing(SourceKey, _matchesNothing);
+            if (_matchesNothing)
+            {
+                CollectionLog.MatchesNothing(_logger, _source.Label, _source.Path);
+            }
+            else
+            {
+                CollectionLog.MatchesFiles(_logger, _source.Label, _source.Path, matched);
+            }
+        }
+    }
+
+    /// <summary>Lists the source's files and follows what changed; returns how many files the pattern matched.</summary>
+    private int ScanFiles(bool startAtEnd)
+    {
         // One path per file: a link and its target (or two links) are one file, kept at the path
         // it already has, so its source does not flip between scans.
         _waitingForHandle = false;
@@ -410,6 +432,8 @@ public sealed class SourceCollector : ISourceReader
         {
             Drop(tailer, e);
         }
+
+        return found.Count;
     }
 
     private void TryOpen(string path, bool startAtEnd, HashSet<FileIdentity> seen, bool detached = false)

@@ -32,6 +32,8 @@ public static class ConfigLoader
             return (LoadFile(path, getVariable), false);
         }
 
+        ThrowIfFolder(path);
+
         var options = FromEnvironment(path, getVariable)
             ?? throw new ConfigException(path, "", $"no such file; on a first run set {ServerAddrVariable} and {ProjectKeyVariable} to create it");
         return (options, true);
@@ -41,6 +43,7 @@ public static class ConfigLoader
     public static AgentOptions LoadFile(string path, Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
+        ThrowIfFolder(path);
         string text;
         try
         {
@@ -55,6 +58,69 @@ public static class ConfigLoader
         ApplyEnvironmentOverrides(options, getVariable);
         Validate(options);
         return options;
+    }
+
+    private static void ThrowIfFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ConfigException(path, "", "is a folder, not a file: give --config the path of agent.yaml itself");
+        }
+    }
+
+    /// <summary>
+    /// Variables named <c>RLOG_*</c> that set nothing: neither a setting's override nor a variable
+    /// another rlog program reads (the entrypoint's, the server's). Each with the setting whose
+    /// variable is closest to it, to name in a warning: a typo is never silently ignored.
+    /// </summary>
+    public static IReadOnlyList<(string Variable, string Closest)> UnknownRlogVariables(IEnumerable<string> variableNames)
+    {
+        var known = ScalarSettings.All.Select(s => s.EnvironmentVariable).ToList();
+        var unknown = new List<(string, string)>();
+        foreach (var name in variableNames.Where(n => n.StartsWith(ScalarSetting.EnvironmentPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            if (known.Contains(name) || OtherRlogVariables.Contains(name))
+            {
+                continue;
+            }
+
+            var closest = known.MinBy(k => EditDistance(k, name))!;
+            unknown.Add((name, $"{closest} ({ScalarSettings.All.First(s => s.EnvironmentVariable == closest).Key})"));
+        }
+
+        return unknown;
+    }
+
+    /// <summary><c>RLOG_*</c> variables that other rlog programs read: the container entrypoint, the server, the tests and benchmarks.</summary>
+    private static readonly HashSet<string> OtherRlogVariables = new(StringComparer.Ordinal)
+    {
+        "RLOG_AGENT", "RLOG_AGENT_CONFIG", "RLOG_AGENT_REQUIRED", "RLOG_SETTLE", "RLOG_STOP_MARGIN",
+        "RLOG_DB", "RLOG_PROJECT_KEYS", "RLOG_RETENTION", "RLOG_IMAGE_ARCHIVE",
+        "RLOG_SOAK_MINUTES", "RLOG_TEST_SERVER", "RLOG_AGENT_BINARY",
+    };
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 
     /// <summary>Builds options for a first run from the environment, or returns null when the variables are not both set.</summary>

@@ -107,7 +107,7 @@ internal sealed record ScalarSetting
             : throw at.Fail($"'{text}' is not a whole number");
 
     public static double ParseSeconds(string text, SettingOrigin at) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+        DurationText.TryParseSeconds(text, out var value)
             ? value
-            : throw at.Fail($"'{text}' is not a number of seconds");
+            : throw at.Fail($"'{text}' is not {DurationText.Expected}");
 }

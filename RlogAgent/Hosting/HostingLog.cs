@@ -48,4 +48,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "At rest: memory given back, working set {BeforeKb} KB -> {AfterKb} KB")]
     public static partial void MemoryTrimmed(ILogger logger, long beforeKb, long afterKb);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "{Variable} sets nothing (no setting has that variable); did you mean {Closest}?")]
+    public static partial void UnknownVariable(ILogger logger, string variable, string closest);
 }

@@ -116,6 +116,21 @@ public sealed class AgentCounters
 
     public void AddNulBytesSkipped(long bytes) => Interlocked.Add(ref _nulBytesSkipped, bytes);
 
+    /// <summary>Sources (label|pattern) whose path matches no file now.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> SourcesMatchingNothing { get; } = new(StringComparer.Ordinal);
+
+    public void SetMatchesNothing(string sourceKey, bool nothing)
+    {
+        if (nothing)
+        {
+            SourcesMatchingNothing[sourceKey] = true;
+        }
+        else
+        {
+            SourcesMatchingNothing.TryRemove(sourceKey, out _);
+        }
+    }
+
     public void AddParseFailure(string label)
     {
         Interlocked.Increment(ref _parseFailures);

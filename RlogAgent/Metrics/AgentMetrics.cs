@@ -53,6 +53,7 @@ public sealed class AgentMetrics
         w.Counter(Prefix + "auth_refreshes_total", "Access token refreshes that succeeded.", _tokens?.Refreshes ?? 0);
         w.Gauge(Prefix + "batches_in_flight", "Batches written or waiting, not yet confirmed.", c.BatchesUnconfirmed);
         w.Gauge(Prefix + "open_files", "Files held open now.", _openFiles());
+        w.Gauge(Prefix + "sources_matching_nothing", "Sources whose path matches no file now (a typo, or files not written yet).", c.SourcesMatchingNothing.Count);
 
         // A file the collectors dropped (deleted, rotated away and released) is gone from FileLag,
         // so its series goes too: label cardinality follows the files followed now.
