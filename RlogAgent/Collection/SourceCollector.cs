@@ -326,15 +326,18 @@ public sealed class SourceCollector : ISourceReader
         }
     }
 
-    /// <summary>Lists the source's files and follows what changed; returns how many files the pattern matched.</summary>
+    /// <summary>Lists the source's files and follows what changed; returns how many paths the pattern matched.</summary>
     private int ScanFiles(bool startAtEnd)
     {
         // One path per file: a link and its target (or two links) are one file, kept at the path
         // it already has, so its source does not flip between scans.
         _waitingForHandle = false;
         var found = new Dictionary<FileIdentity, (string Path, long Size)>();
+        var matched = 0;
         foreach (var path in _pattern.Match(ReportFolder).Order(StringComparer.Ordinal))
         {
+            // Anything the pattern names counts: a directory or a FIFO there is warned about on its own.
+            matched++;
             var identity = FileIdentity.OfPath(path, out var size, out var isDirectory, out var isRegular);
             if (isDirectory)
             {
@@ -433,7 +436,7 @@ public sealed class SourceCollector : ISourceReader
             Drop(tailer, e);
         }
 
-        return found.Count;
+        return matched;
     }
 
     private void TryOpen(string path, bool startAtEnd, HashSet<FileIdentity> seen, bool detached = false)
