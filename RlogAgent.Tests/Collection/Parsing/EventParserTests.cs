@@ -146,6 +146,17 @@ public sealed class EventParserTests
         Assert.That(parsed.Severity, Is.Zero);
     }
 
+    [Test]
+    public void Json_WideLineWithLongValues_FieldsCappedWithinTheServersLimits()
+    {
+        var keys = string.Join(",", Enumerable.Range(0, 100).Select(i => $"\"k{i}\":{i}"));
+        var parsed = Parse(new JsonEventParser(new ParseOptions { Format = ParseFormat.Json, Fields = ["*"] }), $"{{\"big\":\"{new string('x', 20_000)}\",{keys}}}");
+
+        var attributes = Attributes(parsed);
+        Assert.That(attributes, Has.Count.EqualTo(AttributeBytes.MaxEntries));
+        Assert.That(attributes, Does.Not.ContainKey("big"), "a value past 16 KiB stays in the line only");
+    }
+
     private static ParsedEvent Parse(IEventParser parser, string line)
     {
         var parsed = new ParsedEvent();

@@ -12,13 +12,31 @@ public sealed class AttributeBytes
     private const byte KeyTag = (1 << 3) | 2;
     private const byte ValueTag = (2 << 3) | 2;
 
+    /// <summary>
+    /// Most fields one event ships: with a source's static and Kubernetes attributes it stays under
+    /// the reference server's 128 attributes a line, so a wide JSON line is never refused for it.
+    /// </summary>
+    public const int MaxEntries = 48;
+
+    /// <summary>Longest field name shipped, in bytes: the server takes 256 characters.</summary>
+    public const int MaxKeyBytes = 256;
+
+    /// <summary>Longest field value shipped, in bytes: the server takes 16,384 characters; a longer value stays in the line only.</summary>
+    public const int MaxValueBytes = 16 * 1024;
+
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
 
     /// <summary>Entries added since the last <see cref="Take"/>.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Adds a field; one past <see cref="MaxEntries"/>, or too long for the server, is left out (it is still in the line).</summary>
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        if (Count >= MaxEntries || key.Length > MaxKeyBytes || value.Length > MaxValueBytes)
+        {
+            return;
+        }
+
         var entry = Field(key.Length) + Field(value.Length);
         var span = _buffer.GetSpan(1 + 5 + entry);
         var at = 0;
