@@ -408,6 +408,16 @@ public sealed class LogIngestServiceTests : EngineFixture
         await Poll.UntilAsync(() => limiter.AgentsWithCalls == 1, Timeout, "both calls are open at the server");
 
         using var third = client.Logs.Send(headers);
+        try
+        {
+            // The client sends a streaming call's headers with its first message, not before.
+            await third.RequestStream.WriteAsync(LogBatches.Lines("file-x", 1)).WaitAsync(Timeout);
+        }
+        catch (RpcException)
+        {
+            // Refused before the write went out: the answer below says how.
+        }
+
         var refused = await RpcAssert.FailsWithAsync(StatusCode.ResourceExhausted, () => third.ResponseAsync.WaitAsync(Timeout));
 
         // Worded as overload, so the agent backs off rather than splitting a batch.
