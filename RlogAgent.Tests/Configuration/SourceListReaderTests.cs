@@ -145,6 +145,26 @@ public sealed class SourceListReaderTests
         });
     }
 
+    [Test]
+    public void Parse_SampleAgentYamlEventRulesUncommented_IsRead()
+    {
+        var sample = File.ReadAllLines(Path.Combine(RepoRoot(), "agent.yaml"));
+        var start = Array.FindIndex(sample, l => l.StartsWith("  # - label: api", StringComparison.Ordinal));
+        var end = Array.FindIndex(sample, start, l => l.StartsWith("  # Container logs", StringComparison.Ordinal));
+        var uncommented = sample.Select((l, i) => i >= start && i < end && l.StartsWith("  # ", StringComparison.Ordinal) ? "  " + l[4..] : l);
+
+        var source = ConfigLoader.Parse(string.Join('\n', uncommented), "agent.yaml").Sources.Single(s => s.Label == "api");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(start, Is.GreaterThan(0));
+            Assert.That(source.Parse!.Format, Is.EqualTo(ParseFormat.Json));
+            Assert.That(source.Parse.Fields, Is.EqualTo(new[] { "user_id", "trace_id" }));
+            Assert.That(source.Drop, Has.Count.EqualTo(1));
+            Assert.That(source.Redact.Single().Replace, Is.EqualTo("$1=***"));
+        });
+    }
+
     [TestCase("    format: json\n", 6, "sources[0].format", "must be 'plain', 'cri' or 'docker', not 'json'")]
     [TestCase("    format: CRI\n", 6, "sources[0].format", "must be 'plain', 'cri' or 'docker', not 'CRI'")]
     [TestCase("    format: [cri]\n", 6, "sources[0].format", "must be a single value")]
