@@ -58,6 +58,9 @@ internal sealed class SendCallLimiter
         }
     }
 
+    /// <summary>Calls <paramref name="agentUuid"/> has open now.</summary>
+    public int OpenCalls(string agentUuid) => _open.GetValueOrDefault(agentUuid);
+
     /// <summary>Agents with at least one call open (for tests and metrics).</summary>
     public int AgentsWithCalls => _open.Count;
 }

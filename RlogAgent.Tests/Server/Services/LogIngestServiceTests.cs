@@ -405,7 +405,7 @@ public sealed class LogIngestServiceTests : EngineFixture
         await first.RequestStream.WriteAsync(LogBatches.Lines("file-1", 1)).WaitAsync(Timeout);
         await second.RequestStream.WriteAsync(LogBatches.Lines("file-2", 1)).WaitAsync(Timeout);
         var limiter = server.Services.GetRequiredService<SendCallLimiter>();
-        await Poll.UntilAsync(() => limiter.AgentsWithCalls == 1, Timeout, "both calls are open at the server");
+        await Poll.UntilAsync(() => limiter.OpenCalls(registered.AgentUuid) == 2, Timeout, "both calls are open at the server");
 
         using var third = client.Logs.Send(headers);
         try
