@@ -26,11 +26,8 @@ public static class LogBatchEncoder
     private const byte SourceTag = (4 << 3) | 2;
     private const byte FileIdTag = (5 << 3) | 2;
     private const byte OffsetTag = 6 << 3;
-    private const byte AttributesTag = (7 << 3) | 2;
     private const byte SeverityNumberTag = 8 << 3;
     private const byte SeverityTextTag = (9 << 3) | 2;
-    private const byte MapKeyTag = (1 << 3) | 2;
-    private const byte MapValueTag = (2 << 3) | 2;
     private const byte SecondsTag = 1 << 3;
     private const byte NanosTag = 2 << 3;
     private const int MaxTimestampBytes = 1 + 10 + 1 + 5;
@@ -184,13 +181,8 @@ public static class LogBatchEncoder
     {
         var k = Encoding.UTF8.GetBytes(key);
         var v = Encoding.UTF8.GetBytes(value);
-        var entry = StringSize(k) + StringSize(v);
-        var bytes = new byte[1 + VarintSize((uint)entry) + entry];
-        var at = 0;
-        bytes[at++] = AttributesTag;
-        at += WriteVarint(bytes.AsSpan(at), (uint)entry);
-        at += WriteString(bytes.AsSpan(at), MapKeyTag, k);
-        WriteString(bytes.AsSpan(at), MapValueTag, v);
+        var bytes = new byte[ProtobufWire.AttributeSize(k.Length, v.Length)];
+        ProtobufWire.WriteAttribute(bytes, k, v);
         return bytes;
     }
 
@@ -359,30 +351,9 @@ public static class LogBatchEncoder
         return at;
     }
 
-    private static int VarintSize(ulong value)
-    {
-        var size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
+    private static int VarintSize(ulong value) => ProtobufWire.VarintSize(value);
 
-        return size;
-    }
-
-    private static int WriteVarint(Span<byte> span, ulong value)
-    {
-        var at = 0;
-        while (value >= 0x80)
-        {
-            span[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[at++] = (byte)value;
-        return at;
-    }
+    private static int WriteVarint(Span<byte> span, ulong value) => ProtobufWire.WriteVarint(span, value);
 
     /// <summary>The per-file fields in wire form, made once per <see cref="LineOrigin"/> and kept on it.</summary>
     private sealed class OriginFields

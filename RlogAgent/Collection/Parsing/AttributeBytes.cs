@@ -1,4 +1,5 @@
 using System.Buffers;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Parsing;
 
@@ -8,10 +9,6 @@ namespace RlogAgent.Collection.Parsing;
 /// </summary>
 public sealed class AttributeBytes
 {
-    private const byte AttributesTag = (7 << 3) | 2;
-    private const byte KeyTag = (1 << 3) | 2;
-    private const byte ValueTag = (2 << 3) | 2;
-
     /// <summary>
     /// Most fields one event ships: with a source's static and Kubernetes attributes it stays under
     /// the reference server's 128 attributes a line, so a wide JSON line is never refused for it.
@@ -37,14 +34,8 @@ public sealed class AttributeBytes
             return;
         }
 
-        var entry = Field(key.Length) + Field(value.Length);
-        var span = _buffer.GetSpan(1 + 5 + entry);
-        var at = 0;
-        span[at++] = AttributesTag;
-        at += Varint(span[at..], (uint)entry);
-        at += Write(span[at..], KeyTag, key);
-        at += Write(span[at..], ValueTag, value);
-        _buffer.Advance(at);
+        var span = _buffer.GetSpan(ProtobufWire.AttributeSize(key.Length, value.Length));
+        _buffer.Advance(ProtobufWire.WriteAttribute(span, key, value));
         Count++;
     }
 
@@ -61,45 +52,5 @@ public sealed class AttributeBytes
     {
         _buffer.ResetWrittenCount();
         Count = 0;
-    }
-
-    private static int Field(int length) => length == 0 ? 0 : 1 + VarintSize((uint)length) + length;
-
-    private static int Write(Span<byte> span, byte tag, ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-        {
-            return 0;
-        }
-
-        span[0] = tag;
-        var at = 1 + Varint(span[1..], (uint)bytes.Length);
-        bytes.CopyTo(span[at..]);
-        return at + bytes.Length;
-    }
-
-    private static int VarintSize(uint value)
-    {
-        var size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
-
-        return size;
-    }
-
-    private static int Varint(Span<byte> span, uint value)
-    {
-        var at = 0;
-        while (value >= 0x80)
-        {
-            span[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[at++] = (byte)value;
-        return at;
     }
 }
