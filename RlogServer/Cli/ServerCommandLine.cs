@@ -137,6 +137,12 @@ internal static class ServerCommandLine
                 return UsageErrorExitCode;
             }
 
+            if (ListenCheck.FindTakenPort(url) is { } taken)
+            {
+                await error.WriteLineAsync($"rlog-server: {taken}.").ConfigureAwait(false);
+                return UsageErrorExitCode;
+            }
+
             WebApplication app;
             try
             {
@@ -164,7 +170,7 @@ internal static class ServerCommandLine
                 catch (IOException ex)
                 {
                     await error.WriteLineAsync($"rlog-server: cannot listen on {url}: {ex.Message}").ConfigureAwait(false);
-                    return 1;
+                    return UsageErrorExitCode;
                 }
             }
 

@@ -53,6 +53,23 @@ public sealed class ServerCommandLineTests
     }
 
     [Test]
+    public async Task Invoke_PortTaken_OneLineSayingWhatToDoAndExit2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--db", _databasePath, "--urls", $"http://127.0.0.1:{port}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ServerCommandLine.UsageErrorExitCode));
+            Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
+            Assert.That(error, Does.Contain($"port {port} is already in use").And.Contain("choose another port"));
+        });
+    }
+
+    [Test]
     public async Task Invoke_UnknownOption_ExitsNonZero()
     {
         var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--colour", "blue");
