@@ -15,8 +15,11 @@ public sealed class LineChunk
     /// <summary>Largest buffer a read asks for; only a line longer than this gets a bigger one.</summary>
     public const int MaxPooledBytes = 64 * 1024;
 
-    /// <summary>Bytes a line entry costs, charged to the budget with the text.</summary>
-    public const int EntryBytes = 40;
+    /// <summary>
+    /// Bytes a line entry costs, charged to the budget with the text: the entry's real size (it grew
+    /// with an event's level and attributes; the attributes' own arrays are few and small).
+    /// </summary>
+    public static readonly int EntryBytes = System.Runtime.CompilerServices.Unsafe.SizeOf<LineEntry>();
 
     private readonly ChunkPools.Pools _pools;
     private byte[] _buffer;
