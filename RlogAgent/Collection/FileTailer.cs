@@ -529,18 +529,14 @@ public sealed class FileTailer : IDisposable
         }
     }
 
-    /// <summary>Hash of the file's first <paramref name="length"/> bytes, or null when it is shorter.</summary>
+    /// <summary>
+    /// Hash of the file's first <paramref name="length"/> bytes (at most <see cref="GenerationLedger.HeadBytes"/>),
+    /// or null when it is shorter: what a fingerprint and a generation's head are checked by.
+    /// </summary>
     private string? HeadHash(int length)
     {
-        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        try
-        {
-            return RandomAccess.Read(_handle, bytes.AsSpan(0, length), 0) == length ? Hash(bytes.AsSpan(0, length)) : null;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
-        }
+        Span<byte> head = stackalloc byte[GenerationLedger.HeadBytes];
+        return length <= head.Length && RandomAccess.Read(_handle, head[..length], 0) == length ? Hash(head[..length]) : null;
     }
 
     private void OnTruncated(long length)
@@ -561,12 +557,8 @@ public sealed class FileTailer : IDisposable
         }
     }
 
-    private bool FingerprintMatches(FileCheckpoint saved)
-    {
-        Span<byte> head = stackalloc byte[FingerprintMaxBytes];
-        var read = RandomAccess.Read(_handle, head[..saved.FingerprintLength], 0);
-        return read == saved.FingerprintLength && Hash(head[..read]) == saved.Fingerprint;
-    }
+    private bool FingerprintMatches(FileCheckpoint saved) =>
+        saved.FingerprintLength <= FingerprintMaxBytes && HeadHash(saved.FingerprintLength) == saved.Fingerprint;
 
     /// <summary>True when the bytes before the anchor offset are not the ones read there (or are gone).</summary>
     private bool AnchorDiffers()

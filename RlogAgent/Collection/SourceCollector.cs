@@ -236,6 +236,14 @@ public sealed class SourceCollector : ISourceReader
                     var found = FindByIdentity(tailer.Path, tailer.Identity.ToString(), out var size);
                     if (found is not null)
                     {
+                        if (found != tailer.Path)
+                        {
+                            // Its new name: the next look (while it waits for a handle) needs no listing.
+                            _counters.FileLag.TryRemove(tailer.Path, out _);
+                            tailer.Path = found;
+                            _checkpoints.UpdatePath(tailer.Identity, found);
+                        }
+
                         tailer.LastSeenSize = size;
                         if (size != tailer.Scanned)
                         {
