@@ -27,6 +27,12 @@ internal static class ServerCommandLine
     /// <summary>Environment variable with the retention when <c>--retention</c> is not given.</summary>
     public const string RetentionVariable = "RLOG_RETENTION";
 
+    /// <summary>Environment variable for <c>--console-listen</c>.</summary>
+    public const string ConsoleListenVariable = "RLOG_CONSOLE_LISTEN";
+
+    /// <summary>Environment variable with comma-separated viewer keys, added to <c>--viewer-keys</c>.</summary>
+    public const string ViewerKeysVariable = "RLOG_VIEWER_KEYS";
+
     /// <summary>Exit code for a usage error the parser cannot see (no project key, bad database).</summary>
     public const int UsageErrorExitCode = 2;
 
@@ -70,6 +76,34 @@ internal static class ServerCommandLine
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var clientCa = new Option<string?>("--client-ca") { Description = "PEM CA: require agents to present a client certificate it signed (mutual TLS)." };
 
+        var consoleListen = new Option<string?>("--console-listen")
+        {
+            Description = $"Serve the console and its HTTP API on ADDRESS, for example 127.0.0.1:8080 (a bare :8080 means loopback, 0.0.0.0:8080 every interface). Also {ConsoleListenVariable}.",
+            DefaultValueFactory = _ => environment(ConsoleListenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null,
+        };
+        var viewerKeys = new Option<string[]>("--viewer-keys")
+        {
+            Description = $"Keys viewers sign in to the console with, comma-separated (or repeat the option). Also {ViewerKeysVariable}.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var viewerKeysFile = new Option<string?>("--viewer-keys-file")
+        {
+            Description = "A file of viewer keys, one a line (keeps them out of ps).",
+        };
+        var consoleHosts = new Option<string[]>("--console-hosts")
+        {
+            Description = "Host names the console answers to besides its listening address (the names in its URL), comma-separated.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var agentLate = new Option<string?>("--agent-late")
+        {
+            Description = "The console shows an agent as late once it has been silent this long (45s, 10m, or seconds). Default 90s.",
+        };
+        var agentDown = new Option<string?>("--agent-down")
+        {
+            Description = "The console shows an agent as down once it has been silent this long (45s, 10m, or seconds). Default 10m.",
+        };
+
         var root = new RootCommand("rlog-server: the reference rlog ingestion server (gRPC; SQLite or PostgreSQL).")
         {
             urls,
@@ -82,6 +116,12 @@ internal static class ServerCommandLine
             tlsCert,
             tlsKey,
             clientCa,
+            consoleListen,
+            viewerKeys,
+            viewerKeysFile,
+            consoleHosts,
+            agentLate,
+            agentDown,
             StatsCommand.Create(environment),
             TailCommand.Create(environment),
             QueryCommand.Create(environment),
@@ -114,6 +154,21 @@ internal static class ServerCommandLine
                 }
 
                 options.Retention = kept;
+            }
+
+            var consoleError = ReadConsoleOptions(
+                options.Console,
+                parse.GetValue(consoleListen),
+                parse.GetValue(viewerKeys),
+                environment(ViewerKeysVariable),
+                parse.GetValue(viewerKeysFile),
+                parse.GetValue(consoleHosts),
+                parse.GetValue(agentLate),
+                parse.GetValue(agentDown));
+            if (consoleError is not null)
+            {
+                await error.WriteLineAsync($"rlog-server: {consoleError}").ConfigureAwait(false);
+                return UsageErrorExitCode;
             }
 
             if (options.MetricsListen is { } listen)
@@ -178,6 +233,73 @@ internal static class ServerCommandLine
         });
 
         return root;
+    }
+
+    // The console's settings from the command line and environment; an error message, or null.
+    private static string? ReadConsoleOptions(
+        ConsoleOptions console,
+        string? listen,
+        string[]? keys,
+        string? keysFromEnvironment,
+        string? keysFile,
+        string[]? hosts,
+        string? late,
+        string? down)
+    {
+        console.Listen = listen;
+        var allKeys = new List<string>(CollectProjectKeys(keys?.SelectMany(k => k.Split(',')), keysFromEnvironment));
+        if (keysFile is not null)
+        {
+            try
+            {
+                allKeys.AddRange(File.ReadAllLines(keysFile).Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#')));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"--viewer-keys-file: cannot read {keysFile}: {ex.Message}";
+            }
+        }
+
+        console.ViewerKeys = allKeys.Distinct(StringComparer.Ordinal).ToList();
+        console.Hosts = (hosts ?? []).SelectMany(h => h.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        foreach (var (name, text, set) in new (string, string?, Action<TimeSpan>)[]
+        {
+            ("--agent-late", late, t => console.AgentLate = t),
+            ("--agent-down", down, t => console.AgentDown = t),
+        })
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (DurationText.TryParse(text, out var duration))
+            {
+                set(duration);
+            }
+            else if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+            {
+                set(TimeSpan.FromSeconds(seconds));
+            }
+            else
+            {
+                return $"{name} '{text}' is not a duration such as 45s or 10m, or a number of seconds";
+            }
+        }
+
+        if (listen is not null)
+        {
+            try
+            {
+                WebConsole.ConsoleListen.Parse(listen);
+            }
+            catch (ArgumentException ex)
+            {
+                return ex.Message;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The <c>--db</c> option; each command gets its own instance.</summary>

@@ -85,6 +85,9 @@ public sealed class ServerOptions
     /// <summary>PEM CA certificate: when set, agents must present a client certificate it signed (mutual TLS). Default: none.</summary>
     public string? ClientCaPath { get; set; }
 
+    /// <summary>The console and its API (<c>--console-listen</c>); off unless <see cref="ConsoleOptions.Listen"/> is set.</summary>
+    public ConsoleOptions Console { get; set; } = new();
+
     /// <summary>True when the server has a certificate to serve https:// with.</summary>
     public bool HasTls => TlsCertificatePath is not null;
 
@@ -142,6 +145,7 @@ public sealed class ServerOptions
             throw new InvalidOperationException("ClientCaPath: mutual TLS (--client-ca) needs --tls-cert and --tls-key.");
         }
 
+        Console.Validate(ProjectKeys);
         foreach (var (field, path) in new[] { ("TlsCertificatePath", TlsCertificatePath), ("TlsKeyPath", TlsKeyPath), ("ClientCaPath", ClientCaPath) })
         {
             if (path is not null && !File.Exists(path))

@@ -116,6 +116,9 @@ public static class RlogServerHost
         builder.Services.AddSingleton<CallMetricsInterceptor>();
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddHostedService<MetricsListener>();
+        builder.Services.AddSingleton<AgentLastSeen>();
+        builder.Services.AddSingleton<WebConsole.ConsoleServer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebConsole.ConsoleServer>());
         builder.Services.AddGrpc(grpc =>
         {
             // gzip is among the default compression providers: compressed requests are accepted.

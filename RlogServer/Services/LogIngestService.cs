@@ -29,6 +29,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
     private readonly ServerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly AgentLastSeen _lastSeen;
     private readonly ILogger<LogIngestService> _logger;
 
     public LogIngestService(
@@ -40,6 +41,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         ServerMetrics metrics,
         TimeProvider timeProvider,
         IHostApplicationLifetime lifetime,
+        AgentLastSeen lastSeen,
         ILogger<LogIngestService> logger)
     {
         _authenticator = authenticator;
@@ -50,6 +52,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         _metrics = metrics;
         _timeProvider = timeProvider;
         _lifetime = lifetime;
+        _lastSeen = lastSeen;
         _logger = logger;
     }
 
@@ -248,6 +251,7 @@ internal sealed class LogIngestService : LogService.LogServiceBase
         var started = _timeProvider.GetTimestamp();
         var result = await _store.StoreBatchAsync(agentUuid, batch, receivedAt, cancellationToken).ConfigureAwait(false);
         _metrics.BatchStored(result.Stored, result.Duplicates, _timeProvider.GetElapsedTime(started));
+        await _lastSeen.NoteAsync(agentUuid, receivedAt).ConfigureAwait(false);
         return result;
     }
 }

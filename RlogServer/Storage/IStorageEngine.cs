@@ -21,6 +21,9 @@ public interface IStorageEngine : IDisposable
 
     IHeartbeatStore Heartbeats { get; }
 
+    /// <summary>The console's searches, fleet and sessions.</summary>
+    Console.IConsoleStore Console { get; }
+
     /// <summary>Throws when the database cannot answer a trivial query (the health check).</summary>
     Task PingAsync(CancellationToken cancellationToken = default);
 }

@@ -13,6 +13,9 @@ public sealed record LineQuery
 
     public string? AgentUuid { get; init; }
 
+    /// <summary>Only lines of agents whose last registration gave this hostname.</summary>
+    public string? Host { get; init; }
+
     /// <summary>Inclusive lower bound on the event time.</summary>
     public DateTimeOffset? Since { get; init; }
 

@@ -52,6 +52,9 @@ public sealed class LogStore : IDisposable
 
     public IHeartbeatStore Heartbeats => _engine.Heartbeats;
 
+    /// <summary>The console's searches, fleet and sessions.</summary>
+    public Console.IConsoleStore Console => _engine.Console;
+
     /// <summary>Throws when the database cannot answer.</summary>
     public Task PingAsync(CancellationToken cancellationToken = default) => _engine.PingAsync(cancellationToken);
 

@@ -14,4 +14,11 @@ public sealed record StoredHeartbeat(
     ulong SendRetries,
     uint FilesOpen,
     double ProcessCpu,
-    ulong ProcessRssBytes);
+    ulong ProcessRssBytes)
+{
+    /// <summary>Lines the server refused, which the agent set aside (<c>HeartbeatRequest.lines_rejected</c>).</summary>
+    public ulong LinesRejected { get; init; }
+
+    /// <summary>Times a source's reader failed and was started again (<c>HeartbeatRequest.source_restarts</c>).</summary>
+    public ulong SourceRestarts { get; init; }
+}

@@ -32,6 +32,9 @@ public sealed record StoredLine(
     /// <summary><c>Log.severity_text</c>: the level as the event wrote it; empty when it had none.</summary>
     public string SeverityText { get; init; } = "";
 
+    /// <summary>The hostname the line's agent last registered with; empty when it is unknown.</summary>
+    public string Host { get; init; } = "";
+
     /// <summary><c>Log.attributes</c>; empty when the line had none.</summary>
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = LineAttributes.None;
 }

@@ -56,11 +56,12 @@ internal sealed class PostgresAgentStore : IAgentStore
         var uuid = Guid.Parse(agentUuid);
         var at = registeredAt.ToUniversalTime();
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO agents (agent_uuid, hostname, os, agent_version, first_registered_at, last_registered_at)
-            VALUES ($1, $2, $3, $4, $5, $5)
+            INSERT INTO agents (agent_uuid, hostname, os, agent_version, first_registered_at, last_registered_at, last_seen)
+            VALUES ($1, $2, $3, $4, $5, $5, $5)
             ON CONFLICT (agent_uuid) DO UPDATE
             SET hostname = excluded.hostname, os = excluded.os, agent_version = excluded.agent_version,
-                last_registered_at = excluded.last_registered_at
+                last_registered_at = excluded.last_registered_at,
+                last_seen = greatest(agents.last_seen, excluded.last_seen)
             """);
         var history = new NpgsqlBatchCommand("""
             INSERT INTO registrations (agent_uuid, hostname, os, agent_version, registered_at)

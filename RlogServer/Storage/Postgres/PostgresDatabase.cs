@@ -49,6 +49,7 @@ internal sealed class PostgresDatabase : IStorageEngine
 
         Agents = new PostgresAgentStore(_dataSource);
         Heartbeats = new PostgresHeartbeatStore(_dataSource);
+        Console = new PostgresConsoleStore(_dataSource);
     }
 
     public StorageEngineKind Kind => StorageEngineKind.Postgres;
@@ -62,6 +63,8 @@ internal sealed class PostgresDatabase : IStorageEngine
     public IAgentStore Agents { get; }
 
     public IHeartbeatStore Heartbeats { get; }
+
+    public Console.IConsoleStore Console { get; }
 
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {

@@ -8,7 +8,7 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
 {
     private const string Columns = """
         agent_uuid, sent_at, received_at, cpu, memory, agent_version, lines_read, lines_confirmed,
-        batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes
+        batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes, lines_rejected, source_restarts
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -26,9 +26,12 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
     {
         ArgumentException.ThrowIfNullOrEmpty(agentUuid);
         ArgumentNullException.ThrowIfNull(heartbeat);
+        // One statement: the heartbeat, and when the agent was last seen.
         await using var command = _dataSource.CreateCommand($"""
+            WITH seen AS (
+                UPDATE agents SET last_seen = greatest(last_seen, $3) WHERE agent_uuid = $1)
             INSERT INTO heartbeats ({Columns})
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             """);
         command.Parameters.AddWithValue(Guid.Parse(agentUuid));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>
@@ -47,6 +50,8 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
         command.Parameters.AddWithValue((long)heartbeat.FilesOpen);
         command.Parameters.AddWithValue(heartbeat.ProcessCpu);
         command.Parameters.AddWithValue(unchecked((long)heartbeat.ProcessRssBytes));
+        command.Parameters.AddWithValue(unchecked((long)heartbeat.LinesRejected));
+        command.Parameters.AddWithValue(unchecked((long)heartbeat.SourceRestarts));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -96,7 +101,11 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
                 SendRetries: unchecked((ulong)reader.GetInt64(9)),
                 FilesOpen: (uint)reader.GetInt64(10),
                 ProcessCpu: reader.GetDouble(11),
-                ProcessRssBytes: unchecked((ulong)reader.GetInt64(12))));
+                ProcessRssBytes: unchecked((ulong)reader.GetInt64(12)))
+            {
+                LinesRejected = unchecked((ulong)reader.GetInt64(13)),
+                SourceRestarts = unchecked((ulong)reader.GetInt64(14)),
+            });
         }
 
         return heartbeats;

@@ -18,20 +18,11 @@ internal sealed class PostgresLineStore : ILineStore
 {
     // A line's id is (batch_no << IdShift) + its place in the batch, so a batch may hold up to
     // 2^24 lines: more than a 4 MiB message can carry.
-    private const int IdShift = 24;
+    private const int IdShift = PostgresLineRows.IdShift;
 
-    private const string Columns =
-        "l.id, f.agent_uuid, ln.name, l.line, sn.name, f.file_id, l.file_offset, b.batch_id, l.ts, b.received_at, l.attributes::text, l.severity_number, l.severity_text";
+    private const string Columns = PostgresLineRows.Columns;
 
-    // What a line's numbers stand for, joined to the lines chosen (a FROM item named l, which a
-    // query filters, sorts and cuts to its limit first, so that only those lines are joined).
-    private static string Joined(string lines) => $"""
-         FROM {lines} l
-         JOIN files f ON f.file_no = l.file_no
-         JOIN names ln ON ln.name_no = l.label_no
-         JOIN names sn ON sn.name_no = l.source_no
-         JOIN batches b ON b.batch_no = l.id >> {IdShift}
-        """;
+    private static string Joined(string lines) => PostgresLineRows.Joined(lines);
 
     // Per pooled connection, created on first use and kept (the pool does not reset connections);
     // ON COMMIT DELETE ROWS empties it at every commit.
@@ -188,7 +179,7 @@ internal sealed class PostgresLineStore : ILineStore
         var lines = new List<StoredLine>();
         while (reader.Read())
         {
-            lines.Add(ReadLine(reader));
+            lines.Add(PostgresLineRows.ReadLine(reader));
         }
 
         return lines;
@@ -304,7 +295,7 @@ internal sealed class PostgresLineStore : ILineStore
         chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
         var byRange = query.Label is null && from is not null;
-        var lines = await RunAsync(command, byRange, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var lines = await RunAsync(command, byRange, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
         lines.Reverse();
         return lines;
     }
@@ -353,7 +344,7 @@ internal sealed class PostgresLineStore : ILineStore
 
         chosen.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")} ORDER BY l.id";
-        return await RunAsync(command, byRange: true, c => ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await RunAsync(command, byRange: true, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
@@ -565,6 +556,13 @@ internal sealed class PostgresLineStore : ILineStore
             sql.Append(" AND l.file_no IN (SELECT file_no FROM files WHERE agent_uuid = $").Append(command.Parameters.Count).Append(')');
         }
 
+        if (query.Host is not null)
+        {
+            command.Parameters.AddWithValue(query.Host);
+            sql.Append(" AND l.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = $")
+                .Append(command.Parameters.Count).Append(')');
+        }
+
         if (query.Since is { } since)
         {
             command.Parameters.AddWithValue(since.ToUniversalTime());
@@ -591,36 +589,6 @@ internal sealed class PostgresLineStore : ILineStore
 
         return true;
     }
-
-    private static async Task<List<StoredLine>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var lines = new List<StoredLine>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            lines.Add(ReadLine(reader));
-        }
-
-        return lines;
-    }
-
-    private static StoredLine ReadLine(NpgsqlDataReader reader) =>
-        new(
-            AgentUuid: reader.GetGuid(1).ToString(),
-            Label: reader.GetString(2),
-            Line: reader.GetString(3),
-            Source: reader.GetString(4),
-            FileId: reader.GetString(5),
-            Offset: unchecked((ulong)reader.GetInt64(6)),
-            BatchId: reader.GetString(7))
-        {
-            Id = reader.GetInt64(0),
-            Timestamp = reader.GetFieldValue<DateTimeOffset>(8),
-            ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
-            Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
-            SeverityNumber = reader.GetInt16(11),
-            SeverityText = reader.IsDBNull(12) ? "" : reader.GetString(12),
-        };
 
     // What one batch's COPY writes: its lines, their numbers, the first line's id.
     private sealed record CopyRows(LogBatch Batch, LineNumbers Numbers, long FirstId, DateTimeOffset ReceivedAt);

@@ -117,6 +117,20 @@ internal static class PostgresMigrations
         """
         ALTER TABLE lines ADD COLUMN severity_number smallint NOT NULL DEFAULT 0, ADD COLUMN severity_text text;
         """,
+        // Issue 19, the console: when an agent was last heard from (Register, Heartbeat, Send),
+        // the heartbeat figures it shows, one agent's heartbeats by time, and viewers' sessions
+        // (kept here, not in memory, so that a session holds on every replica).
+        """
+        ALTER TABLE agents ADD COLUMN last_seen timestamptz;
+        UPDATE agents SET last_seen = last_registered_at;
+        ALTER TABLE heartbeats ADD COLUMN lines_rejected bigint NOT NULL DEFAULT 0, ADD COLUMN source_restarts bigint NOT NULL DEFAULT 0;
+        CREATE INDEX heartbeats_agent_received ON heartbeats (agent_uuid, received_at);
+        CREATE TABLE console_sessions (
+            session_hash bytea PRIMARY KEY,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>

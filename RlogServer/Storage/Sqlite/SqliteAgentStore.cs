@@ -60,7 +60,8 @@ internal sealed class SqliteAgentStore : IAgentStore
                     INSERT OR IGNORE INTO agents (agent_uuid, first_registered_at_ms, last_registered_at_ms)
                     VALUES ($agent_uuid, $at, $at);
                     UPDATE agents
-                    SET hostname = $hostname, os = $os, agent_version = $agent_version, last_registered_at_ms = $at
+                    SET hostname = $hostname, os = $os, agent_version = $agent_version, last_registered_at_ms = $at,
+                        last_seen_ms = max(coalesce(last_seen_ms, 0), $at)
                     WHERE agent_uuid = $agent_uuid;
                     INSERT INTO registrations (agent_uuid, hostname, os, agent_version, registered_at_ms)
                     VALUES ($agent_uuid, $hostname, $os, $agent_version, $at);

@@ -60,6 +60,7 @@ internal sealed class SqliteDatabase : IStorageEngine
 
         Agents = new SqliteAgentStore(this);
         Heartbeats = new SqliteHeartbeatStore(this);
+        Console = new SqliteConsoleStore(this);
     }
 
     public StorageEngineKind Kind => StorageEngineKind.Sqlite;
@@ -73,6 +74,8 @@ internal sealed class SqliteDatabase : IStorageEngine
     public IAgentStore Agents { get; }
 
     public IHeartbeatStore Heartbeats { get; }
+
+    public Console.IConsoleStore Console { get; }
 
     /// <summary>The writer connection, for statements prepared once; use it only inside <see cref="WriteAsync{T}"/>.</summary>
     internal SqliteConnection Writer => _writer;

@@ -7,7 +7,7 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
 {
     private const string Columns = """
         agent_uuid, timestamp_ms, received_at_ms, cpu, memory, agent_version, lines_read, lines_confirmed,
-        batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes
+        batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes, lines_rejected, source_restarts
         """;
 
     private readonly SqliteDatabase _database;
@@ -32,7 +32,9 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
                     INSERT INTO heartbeats ({Columns})
                     VALUES
                         ($agent_uuid, $timestamp_ms, $received_at_ms, $cpu, $memory, $agent_version, $lines_read,
-                         $lines_confirmed, $batches_unconfirmed, $send_retries, $files_open, $process_cpu, $process_rss_bytes)
+                         $lines_confirmed, $batches_unconfirmed, $send_retries, $files_open, $process_cpu, $process_rss_bytes,
+                         $lines_rejected, $source_restarts);
+                    UPDATE agents SET last_seen_ms = max(coalesce(last_seen_ms, 0), $received_at_ms) WHERE agent_uuid = $agent_uuid;
                     """);
                 command.Parameters.AddWithValue("$agent_uuid", agentUuid);
                 command.Parameters.AddWithValue("$timestamp_ms", (object?)StorageTime.ToUnixMilliseconds(heartbeat.Timestamp) ?? DBNull.Value);
@@ -47,6 +49,8 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
                 command.Parameters.AddWithValue("$files_open", (long)heartbeat.FilesOpen);
                 command.Parameters.AddWithValue("$process_cpu", heartbeat.ProcessCpu);
                 command.Parameters.AddWithValue("$process_rss_bytes", unchecked((long)heartbeat.ProcessRssBytes));
+                command.Parameters.AddWithValue("$lines_rejected", unchecked((long)heartbeat.LinesRejected));
+                command.Parameters.AddWithValue("$source_restarts", unchecked((long)heartbeat.SourceRestarts));
                 return command.ExecuteNonQuery();
             },
             cancellationToken);
@@ -87,7 +91,11 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
                     SendRetries: unchecked((ulong)reader.GetInt64(9)),
                     FilesOpen: (uint)reader.GetInt64(10),
                     ProcessCpu: reader.GetDouble(11),
-                    ProcessRssBytes: unchecked((ulong)reader.GetInt64(12))));
+                    ProcessRssBytes: unchecked((ulong)reader.GetInt64(12)))
+                {
+                    LinesRejected = unchecked((ulong)reader.GetInt64(13)),
+                    SourceRestarts = unchecked((ulong)reader.GetInt64(14)),
+                });
             }
 
             return heartbeats;

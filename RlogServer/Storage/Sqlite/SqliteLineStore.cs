@@ -7,9 +7,7 @@ namespace RlogServer.Storage.Sqlite;
 /// <summary>Lines in SQLite: one table, <c>INSERT OR IGNORE</c> on the unique key, one transaction per batch.</summary>
 internal sealed class SqliteLineStore : ILineStore
 {
-    private const string Columns =
-        "id, agent_uuid, label, line, source, file_id, file_offset, batch_id, read_at_ms, received_at_ms, attributes, severity_number, severity_text";
-
+    private const string Columns = SqliteLineRows.Columns;
 
     private readonly SqliteDatabase _database;
 
@@ -74,7 +72,7 @@ internal sealed class SqliteLineStore : ILineStore
                 command.Parameters.AddWithValue("$agent_uuid", agentUuid);
             }
 
-            return ReadAll(command);
+            return SqliteLineRows.ReadAll(command);
         });
 
     public IReadOnlyList<LabelCount> CountLinesByLabel() =>
@@ -104,7 +102,7 @@ internal sealed class SqliteLineStore : ILineStore
             sql.Append(" ORDER BY read_at_ms DESC, id DESC LIMIT $limit");
             command.Parameters.AddWithValue("$limit", query.Limit);
             command.CommandText = sql.ToString();
-            var lines = ReadAll(command);
+            var lines = SqliteLineRows.ReadAll(command);
             lines.Reverse();
             return lines;
         }));
@@ -122,7 +120,7 @@ internal sealed class SqliteLineStore : ILineStore
             sql.Append(" ORDER BY id LIMIT $limit");
             command.Parameters.AddWithValue("$limit", query.Limit);
             command.CommandText = sql.ToString();
-            return ReadAll(command);
+            return SqliteLineRows.ReadAll(command);
         }));
     }
 
@@ -149,6 +147,12 @@ internal sealed class SqliteLineStore : ILineStore
             command.Parameters.AddWithValue("$agent_uuid", query.AgentUuid);
         }
 
+        if (query.Host is not null)
+        {
+            sql.Append(" AND agent_uuid IN (SELECT agent_uuid FROM agents WHERE hostname = $host)");
+            command.Parameters.AddWithValue("$host", query.Host);
+        }
+
         if (query.Since is { } since)
         {
             sql.Append(" AND read_at_ms >= $since");
@@ -173,33 +177,5 @@ internal sealed class SqliteLineStore : ILineStore
             sql.Append(" AND instr(line, $contains) > 0");
             command.Parameters.AddWithValue("$contains", query.Contains);
         }
-    }
-
-    private static List<StoredLine> ReadAll(SqliteCommand command)
-    {
-        using var reader = command.ExecuteReader();
-        var lines = new List<StoredLine>();
-        while (reader.Read())
-        {
-            var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9));
-            lines.Add(new StoredLine(
-                AgentUuid: reader.GetString(1),
-                Label: reader.GetString(2),
-                Line: reader.GetString(3),
-                Source: reader.GetString(4),
-                FileId: reader.GetString(5),
-                Offset: unchecked((ulong)reader.GetInt64(6)),
-                BatchId: reader.GetString(7))
-            {
-                Id = reader.GetInt64(0),
-                Timestamp = reader.IsDBNull(8) ? receivedAt : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-                ReceivedAt = receivedAt,
-                Attributes = LineAttributes.FromJson(reader.IsDBNull(10) ? null : reader.GetString(10)),
-                SeverityNumber = reader.GetInt32(11),
-                SeverityText = reader.IsDBNull(12) ? "" : reader.GetString(12),
-            });
-        }
-
-        return lines;
     }
 }

@@ -91,6 +91,21 @@ internal static class SqliteMigrations
         ALTER TABLE lines ADD COLUMN severity_number INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE lines ADD COLUMN severity_text TEXT;
         """,
+        // Issue 19, the console: when an agent was last heard from (Register, Heartbeat, Send),
+        // the heartbeat figures it shows, one agent's heartbeats by time, and viewers' sessions
+        // (kept here, not in memory, so that a session holds on every replica).
+        """
+        ALTER TABLE agents ADD COLUMN last_seen_ms INTEGER;
+        UPDATE agents SET last_seen_ms = last_registered_at_ms;
+        ALTER TABLE heartbeats ADD COLUMN lines_rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE heartbeats ADD COLUMN source_restarts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX heartbeats_agent_received ON heartbeats (agent_uuid, received_at_ms);
+        CREATE TABLE console_sessions (
+            session_hash BLOB PRIMARY KEY,
+            created_at_ms INTEGER NOT NULL,
+            expires_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>

@@ -1,0 +1,469 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using RlogServer.Storage.Console;
+
+namespace RlogServer.Storage.Postgres;
+
+/// <summary>
+/// The console's reads and sessions on PostgreSQL. Every search runs in a transaction of its
+/// own under <see cref="StatementTimeout"/>. Labels and sources are resolved to their numbers
+/// first, so that one label is an equality on <c>lines_label_ts</c>, which PostgreSQL walks
+/// newest first and stops at the page's end.
+/// </summary>
+internal sealed class PostgresConsoleStore : IConsoleStore
+{
+    /// <summary>How long one console query may run before PostgreSQL cancels it (the API answers 503).</summary>
+    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(30);
+
+    private const string HeartbeatColumns = """
+        h.agent_uuid, h.sent_at, h.received_at, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
+        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
+        """;
+
+    private const string QueryCanceledSqlState = "57014";
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresConsoleStore(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+    }
+
+    public async Task<IReadOnlyList<StoredLine>> SearchAsync(
+        LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default) =>
+        await RunAsync<IReadOnlyList<StoredLine>>(
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand { Connection = connection };
+                var chosen = new StringBuilder("SELECT * FROM lines l WHERE ");
+                AddRange(command, chosen, range);
+                if (after is { } position)
+                {
+                    command.Parameters.AddWithValue(position.Time.ToUniversalTime());
+                    var time = command.Parameters.Count;
+                    command.Parameters.AddWithValue(position.Id);
+                    chosen.Append(CultureInfo.InvariantCulture, $" AND l.ts <= ${time} AND (l.ts, l.id) < (${time}, ${command.Parameters.Count})");
+                }
+
+                if (!await AddFilterAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
+                {
+                    return [];
+                }
+
+                const string Order = " ORDER BY l.ts DESC, l.id DESC";
+                chosen.Append(Order).Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+                command.CommandText = $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"({chosen})")}{Order}";
+                return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task<long[]> HistogramAsync(LineFilter filter, TimeRange range, int buckets, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand { Connection = connection };
+                var where = new StringBuilder(" FROM lines l WHERE ");
+                AddRange(command, where, range);
+                var counts = new long[buckets];
+                if (!await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
+                {
+                    return counts;
+                }
+
+                // Whole milliseconds, integer arithmetic: bucket k holds [from + k*span/buckets, ...).
+                command.Parameters.AddWithValue(range.FromMilliseconds);
+                var from = command.Parameters.Count;
+                command.Parameters.AddWithValue((long)buckets);
+                command.Parameters.AddWithValue(range.SpanMilliseconds);
+                command.CommandText = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - ${from}) * ${from + 1} / ${from + 2} AS bucket, count(*){where} GROUP BY bucket");
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
+                }
+
+                return counts;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task<StoredLine?> FindLineAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined("(SELECT * FROM lines WHERE id = $1)")}");
+        command.Parameters.AddWithValue(id);
+        // The BRIN on id finds the block range; with sequential scans off, the planner takes it.
+        return (await RunAsync(
+            async connection =>
+            {
+                command.Connection = connection;
+                return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken,
+            byRange: true).ConfigureAwait(false)).FirstOrDefault();
+    }
+
+    public async Task<LineContext> ContextAsync(StoredLine line, int before, int after, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                // lines_key (file_no, file_offset, day) walks the file both ways in each day's partition.
+                async Task<List<StoredLine>> AroundAsync(string comparison, string order, int count)
+                {
+                    await using var command = new NpgsqlCommand(
+                        $"""
+                        SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"""
+                            (SELECT l.* FROM lines l
+                             WHERE l.file_no = (SELECT file_no FROM files WHERE agent_uuid = $1 AND file_key = $2)
+                               AND l.file_offset {comparison} $3
+                             ORDER BY l.file_offset {order} LIMIT $4)
+                            """)}
+                        ORDER BY l.file_offset {order}
+                        """,
+                        connection);
+                    command.Parameters.AddWithValue(Guid.Parse(line.AgentUuid));
+                    command.Parameters.AddWithValue(PostgresNames.FileKey(line.FileId));
+                    command.Parameters.AddWithValue(unchecked((long)line.Offset));
+                    command.Parameters.AddWithValue(count);
+                    return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+                }
+
+                var lines = await AroundAsync("<", "DESC", before).ConfigureAwait(false);
+                lines.Reverse();
+                var index = lines.Count;
+                lines.Add(line);
+                lines.AddRange(await AroundAsync(">", "ASC", after).ConfigureAwait(false));
+                return new LineContext(lines, index);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<FacetCount>> FacetAsync(
+        LineFilter filter, TimeRange range, FacetField field, int limit, CancellationToken cancellationToken = default) =>
+        await RunAsync<IReadOnlyList<FacetCount>>(
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand { Connection = connection };
+                var where = new StringBuilder(" FROM lines l WHERE ");
+                AddRange(command, where, range);
+                if (!await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
+                {
+                    return [];
+                }
+
+                var top = string.Create(CultureInfo.InvariantCulture, $" ORDER BY lines DESC, value COLLATE \"C\" LIMIT {limit}");
+                if (field.Kind == FacetKind.Attribute)
+                {
+                    command.Parameters.AddWithValue(field.AttributeKey);
+                }
+
+                var key = command.Parameters.Count;
+                command.CommandText = field.Kind switch
+                {
+                    // Counted per number first, then named: one lookup per file or name, not per line.
+                    FacetKind.Host => $"""
+                        SELECT a.hostname AS value, sum(c.n)::bigint AS lines
+                        FROM (SELECT l.file_no, count(*) AS n{where} GROUP BY l.file_no) c
+                        JOIN files f ON f.file_no = c.file_no JOIN agents a ON a.agent_uuid = f.agent_uuid
+                        GROUP BY a.hostname{top}
+                        """,
+                    FacetKind.Label => $"SELECT n.name AS value, c.n AS lines FROM (SELECT l.label_no AS no, count(*) AS n{where} GROUP BY l.label_no) c JOIN names n ON n.name_no = c.no{top}",
+                    FacetKind.Source => $"SELECT n.name AS value, c.n AS lines FROM (SELECT l.source_no AS no, count(*) AS n{where} GROUP BY l.source_no) c JOIN names n ON n.name_no = c.no{top}",
+                    _ => $"SELECT l.attributes ->> ${key} AS value, count(*) AS lines{where} AND l.attributes ->> ${key} IS NOT NULL GROUP BY value{top}",
+                };
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var values = new List<FacetCount>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    values.Add(new FacetCount(reader.GetString(0), reader.GetInt64(1)));
+                }
+
+                return values;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<StoredLine>> ReadAfterAsync(
+        LineFilter filter, long afterId, DateTimeOffset receivedSince, int limit, CancellationToken cancellationToken = default) =>
+        await RunAsync<IReadOnlyList<StoredLine>>(
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand { Connection = connection };
+                command.Parameters.AddWithValue(afterId);
+                // The day before too: a replica's clock may lag the reader's.
+                var chosen = new StringBuilder(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"SELECT * FROM lines l WHERE l.id > $1 AND l.day >= DATE '{DateOnly.FromDateTime(receivedSince.UtcDateTime).AddDays(-1):yyyy-MM-dd}'"));
+                if (!await AddFilterAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
+                {
+                    return [];
+                }
+
+                chosen.Append(" ORDER BY l.id LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+                command.CommandText = $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"({chosen})")} ORDER BY l.id";
+                return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken,
+            byRange: true).ConfigureAwait(false);
+
+    public async Task<string?> RegexErrorAsync(string pattern, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT '' ~ $1");
+        command.Parameters.AddWithValue(pattern);
+        try
+        {
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidRegularExpression)
+        {
+            return ex.MessageText;
+        }
+    }
+
+    public async Task<IReadOnlyList<AgentSummary>> AgentsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT a.agent_uuid, a.hostname, a.os, a.agent_version, a.first_registered_at,
+                   coalesce(a.last_seen, a.last_registered_at), {HeartbeatColumns}
+            FROM agents a
+            LEFT JOIN LATERAL (
+                SELECT * FROM heartbeats h WHERE h.agent_uuid = a.agent_uuid ORDER BY h.received_at DESC, h.id DESC LIMIT 1) h ON true
+            ORDER BY a.hostname COLLATE "C", a.agent_uuid
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var agents = new List<AgentSummary>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            agents.Add(new AgentSummary(
+                AgentUuid: reader.GetGuid(0).ToString(),
+                Host: reader.GetString(1),
+                Os: reader.GetString(2),
+                RegisteredVersion: reader.GetString(3),
+                FirstSeen: reader.GetFieldValue<DateTimeOffset>(4),
+                LastSeen: reader.GetFieldValue<DateTimeOffset>(5),
+                LastHeartbeat: reader.IsDBNull(6) ? null : ReadHeartbeat(reader, 6)));
+        }
+
+        return agents;
+    }
+
+    public async Task<IReadOnlyList<StoredHeartbeat>> HeartbeatsAsync(string agentUuid, TimeRange range, CancellationToken cancellationToken = default)
+    {
+        if (PostgresDatabase.ParseUuid(agentUuid) is not { } uuid)
+        {
+            return [];
+        }
+
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT {HeartbeatColumns} FROM heartbeats h
+            WHERE h.agent_uuid = $1 AND h.received_at >= $2 AND h.received_at < $3
+            ORDER BY h.received_at, h.id
+            """);
+        command.Parameters.AddWithValue(uuid);
+        command.Parameters.AddWithValue(range.From.ToUniversalTime());
+        command.Parameters.AddWithValue(range.To.ToUniversalTime());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var points = new List<StoredHeartbeat>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            points.Add(ReadHeartbeat(reader, 0));
+        }
+
+        return points;
+    }
+
+    public async Task TouchAgentAsync(string agentUuid, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "UPDATE agents SET last_seen = $2 WHERE agent_uuid = $1 AND (last_seen IS NULL OR last_seen < $2)");
+        command.Parameters.AddWithValue(Guid.Parse(agentUuid));
+        command.Parameters.AddWithValue(at.ToUniversalTime());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task CreateSessionAsync(byte[] sessionHash, DateTimeOffset createdAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "INSERT INTO console_sessions (session_hash, created_at, expires_at) VALUES ($1, $2, $3)");
+        command.Parameters.AddWithValue(sessionHash);
+        command.Parameters.AddWithValue(createdAt.ToUniversalTime());
+        command.Parameters.AddWithValue(expiresAt.ToUniversalTime());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsSessionLiveAsync(byte[] sessionHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM console_sessions WHERE session_hash = $1 AND expires_at > $2)");
+        command.Parameters.AddWithValue(sessionHash);
+        command.Parameters.AddWithValue(now.ToUniversalTime());
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task DeleteSessionAsync(byte[] sessionHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "DELETE FROM console_sessions WHERE session_hash = $1 OR expires_at <= $2");
+        command.Parameters.AddWithValue(sessionHash);
+        command.Parameters.AddWithValue(now.ToUniversalTime());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Runs a console query in a transaction of its own under the statement timeout. byRange: a
+    // query a BRIN range answers, run with sequential scans off (see PostgresLineStore.RunAsync).
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> run, CancellationToken cancellationToken, bool byRange = false)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var settings = string.Create(
+            CultureInfo.InvariantCulture,
+            $"SET LOCAL statement_timeout = {(long)StatementTimeout.TotalMilliseconds}{(byRange ? "; SET LOCAL enable_seqscan = off" : "")}");
+        await using (var set = new NpgsqlCommand(settings, connection, transaction))
+        {
+            await set.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var result = await run(connection).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (PostgresException ex) when (ex.SqlState == QueryCanceledSqlState && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ConsoleQueryTimeoutException(
+                $"the query ran past the server's {StatementTimeout.TotalSeconds:0} s statement timeout; narrow the time range or add a label or host",
+                ex);
+        }
+    }
+
+    private static void AddRange(NpgsqlCommand command, StringBuilder sql, TimeRange range)
+    {
+        command.Parameters.AddWithValue(range.From.ToUniversalTime());
+        command.Parameters.AddWithValue(range.To.ToUniversalTime());
+        sql.Append(CultureInfo.InvariantCulture, $"l.ts >= ${command.Parameters.Count - 1} AND l.ts < ${command.Parameters.Count}");
+    }
+
+    private static StoredHeartbeat ReadHeartbeat(NpgsqlDataReader reader, int first) =>
+        new(
+            AgentUuid: reader.GetGuid(first).ToString(),
+            Timestamp: reader.IsDBNull(first + 1) ? null : reader.GetFieldValue<DateTimeOffset>(first + 1),
+            ReceivedAt: reader.GetFieldValue<DateTimeOffset>(first + 2),
+            Cpu: reader.GetDouble(first + 3),
+            Memory: reader.GetDouble(first + 4),
+            AgentVersion: reader.GetString(first + 5),
+            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
+            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
+            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
+            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
+            FilesOpen: (uint)reader.GetInt64(first + 10),
+            ProcessCpu: reader.GetDouble(first + 11),
+            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
+        {
+            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
+            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
+        };
+
+    // The contract's FILTERS as SQL on lines l. False when they can match nothing (a label or
+    // source never stored, an agent that is no uuid): the caller answers empty without asking.
+    private static async Task<bool> AddFilterAsync(
+        NpgsqlConnection connection, NpgsqlCommand command, StringBuilder sql, LineFilter filter, CancellationToken cancellationToken)
+    {
+        foreach (var (column, names) in new[] { ("l.label_no", filter.Labels), ("l.source_no", filter.Sources) })
+        {
+            if (names.Count == 0)
+            {
+                continue;
+            }
+
+            var numbers = await NameNumbersAsync(connection, names, cancellationToken).ConfigureAwait(false);
+            if (numbers.Length == 0)
+            {
+                return false;
+            }
+
+            // One number as an equality: PostgreSQL 15 walks an index in order only for that.
+            command.Parameters.AddWithValue(numbers.Length == 1 ? numbers[0] : numbers);
+            sql.Append(CultureInfo.InvariantCulture, $" AND {column} {(numbers.Length == 1 ? "=" : "= ANY(")} ${command.Parameters.Count}{(numbers.Length == 1 ? "" : ")")}");
+        }
+
+        if (filter.Hosts.Count > 0)
+        {
+            command.Parameters.AddWithValue(filter.Hosts.ToArray());
+            sql.Append(CultureInfo.InvariantCulture, $" AND l.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = ANY(${command.Parameters.Count}))");
+        }
+
+        if (filter.Agents.Count > 0)
+        {
+            var uuids = filter.Agents.Select(PostgresDatabase.ParseUuid).OfType<Guid>().ToArray();
+            if (uuids.Length == 0)
+            {
+                return false;
+            }
+
+            command.Parameters.AddWithValue(uuids);
+            sql.Append(CultureInfo.InvariantCulture, $" AND l.file_no IN (SELECT file_no FROM files WHERE agent_uuid = ANY(${command.Parameters.Count}))");
+        }
+
+        AnyOf(command, sql, filter.Contains, p => $"strpos(l.line, {p}) > 0");
+        AnyOf(command, sql, filter.IContains.Select(LikePattern).ToList(), p => $"l.line ILIKE {p}");
+        foreach (var excluded in filter.Exclude)
+        {
+            command.Parameters.AddWithValue(excluded);
+            sql.Append(CultureInfo.InvariantCulture, $" AND strpos(l.line, ${command.Parameters.Count}) = 0");
+        }
+
+        AnyOf(command, sql, filter.Regex, p => $"l.line ~ {p}");
+        foreach (var attribute in filter.Attributes)
+        {
+            command.Parameters.AddWithValue(attribute.Key);
+            command.Parameters.AddWithValue(attribute.Values.ToArray());
+            sql.Append(CultureInfo.InvariantCulture, $" AND (l.attributes ->> ${command.Parameters.Count - 1}) = ANY(${command.Parameters.Count})");
+        }
+
+        if (filter.MinSeverity is { } minSeverity)
+        {
+            command.Parameters.AddWithValue((short)minSeverity);
+            sql.Append(CultureInfo.InvariantCulture, $" AND l.severity_number >= ${command.Parameters.Count}");
+        }
+
+        return true;
+    }
+
+    private static async Task<int[]> NameNumbersAsync(NpgsqlConnection connection, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT name_no FROM names WHERE name_key = ANY($1)", connection);
+        command.Parameters.AddWithValue(names.Select(PostgresNames.NameKey).ToArray());
+        var numbers = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            numbers.Add(reader.GetInt32(0));
+        }
+
+        return [.. numbers];
+    }
+
+    // (condition($n) OR condition($n+1) ...), each value a parameter.
+    private static void AnyOf(NpgsqlCommand command, StringBuilder sql, IReadOnlyList<string> values, Func<string, string> condition)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        sql.Append(" AND (");
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters.AddWithValue(values[i]);
+            sql.Append(i == 0 ? "" : " OR ").Append(condition("$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        sql.Append(')');
+    }
+
+    // %text% for ILIKE, its own wildcards and the escape character taken literally.
+    private static string LikePattern(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+}
