@@ -91,7 +91,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
 
     public async Task<StoredLine?> FindLineAsync(long id, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = new NpgsqlCommand(
             $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined("(SELECT * FROM lines WHERE id = $1)")}");
         command.Parameters.AddWithValue(id);
         // The BRIN on id finds the block range; with sequential scans off, the planner takes it.
@@ -152,7 +152,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     return [];
                 }
 
-                var top = string.Create(CultureInfo.InvariantCulture, $" ORDER BY lines DESC, value COLLATE \"C\" LIMIT {limit}");
+                var top = string.Create(CultureInfo.InvariantCulture, $" ORDER BY 2 DESC, 1 LIMIT {limit}");
                 if (field.Kind == FacetKind.Attribute)
                 {
                     command.Parameters.AddWithValue(field.AttributeKey);
