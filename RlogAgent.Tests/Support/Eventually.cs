@@ -19,4 +19,19 @@ public static class Eventually
             await Task.Delay(PollEvery).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The same, for a condition that has to ask something (an HTTP call, a query).</summary>
+    public static async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {(timeout ?? DefaultTimeout).TotalSeconds} s waiting for: {what}");
+            }
+
+            await Task.Delay(PollEvery).ConfigureAwait(false);
+        }
+    }
 }
