@@ -9,14 +9,19 @@ namespace RlogServer.Cli;
 internal static class LineFormatter
 {
     /// <summary>
-    /// <c>2026-11-28T07:00:00.123Z [label] line</c>, with the level's short name before the line
-    /// when the event has one (<c>[api] WARN disk full</c>), then <c>{key=value, ...}</c> when it has attributes.
+    /// <c>2026-11-28T07:00:00.123Z web-1 [label] line</c>: the time, the host its agent registered
+    /// with (when known), the label, the level's short name when the event has one
+    /// (<c>[api] WARN disk full</c>), the line, then <c>{key=value, ...}</c> when it has attributes.
     /// </summary>
     public static string Text(StoredLine line)
     {
-        var text = new StringBuilder()
-            .Append(Rfc3339(line.Timestamp))
-            .Append(" [").Append(line.Label).Append("] ");
+        var text = new StringBuilder().Append(Rfc3339(line.Timestamp));
+        if (line.Host.Length > 0)
+        {
+            text.Append(' ').Append(line.Host);
+        }
+
+        text.Append(" [").Append(line.Label).Append("] ");
         if (line.SeverityNumber > 0)
         {
             text.Append(LevelName.Of(line.SeverityNumber)).Append(' ');
@@ -34,7 +39,7 @@ internal static class LineFormatter
     }
 
     /// <summary>
-    /// One JSON object: <c>agent_uuid</c>, <c>label</c>, <c>source</c>, <c>file_id</c>,
+    /// One JSON object: <c>agent_uuid</c>, <c>host</c>, <c>label</c>, <c>source</c>, <c>file_id</c>,
     /// <c>offset</c>, <c>timestamp</c> (RFC 3339), <c>line</c>, <c>level</c> (the level as the event
     /// wrote it, or null), <c>severity_number</c> (0 when none), <c>attributes</c>.
     /// </summary>
@@ -45,6 +50,7 @@ internal static class LineFormatter
         {
             writer.WriteStartObject();
             writer.WriteString("agent_uuid", line.AgentUuid);
+            writer.WriteString("host", line.Host);
             writer.WriteString("label", line.Label);
             writer.WriteString("source", line.Source);
             writer.WriteString("file_id", line.FileId);

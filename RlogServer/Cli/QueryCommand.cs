@@ -4,7 +4,7 @@ using RlogServer.Storage;
 namespace RlogServer.Cli;
 
 /// <summary>
-/// <c>rlog-server query --db DSN [--label L] [--agent UUID] [--since T] [--until T] [--contains TEXT]
+/// <c>rlog-server query --db DSN [--label L] [--agent UUID] [--host H] [--since T] [--until T] [--contains TEXT]
 /// [-n 100] [--follow] [--json]</c>: stored lines matching every filter given, newest last.
 /// </summary>
 internal static class QueryCommand
@@ -27,17 +27,18 @@ internal static class QueryCommand
         var database = ServerCommandLine.DatabaseOption(environment);
         var label = new Option<string?>("--label") { Description = "Only lines of this label." };
         var agent = new Option<string?>("--agent") { Description = "Only lines of this agent uuid." };
+        var host = new Option<string?>("--host") { Description = "Only lines of agents that registered with this hostname." };
         var since = new Option<string?>("--since") { Description = "Only lines with an event time at or after this: a duration ago (10m, 2h, 7d) or an RFC 3339 time." };
         var until = new Option<string?>("--until") { Description = "Only lines with an event time before this (same forms as --since)." };
         var contains = new Option<string?>("--contains") { Description = "Only lines containing this text (case-sensitive)." };
         var level = new Option<string?>("--level") { Description = "Only events at or above this level: trace, debug, info, warn, error, fatal (or a SeverityNumber 1-24); events without a level are left out." };
         var count = ServerCommandLine.CountOption(LineQuery.DefaultLimit);
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines as they are stored, until interrupted." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line: agent_uuid, label, source, file_id, offset, timestamp, line, level, severity_number, attributes." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: agent_uuid, host, label, source, file_id, offset, timestamp, line, level, severity_number, attributes." };
 
         var command = new Command("query", "Print stored lines that match every filter given, newest last.")
         {
-            database, label, agent, since, until, contains, level, count, follow, json,
+            database, label, agent, host, since, until, contains, level, count, follow, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,6 +96,7 @@ internal static class QueryCommand
             {
                 Label = parse.GetValue(label),
                 AgentUuid = agentText is null ? null : Guid.Parse(agentText).ToString(),
+                Host = parse.GetValue(host),
                 Since = sinceTime,
                 Until = untilTime,
                 Contains = parse.GetValue(contains),

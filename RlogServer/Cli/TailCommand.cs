@@ -3,7 +3,7 @@ using RlogServer.Storage;
 
 namespace RlogServer.Cli;
 
-/// <summary><c>rlog-server tail --db DSN [-n N]</c>: the newest lines stored, with time and label.</summary>
+/// <summary><c>rlog-server tail --db DSN [-n N] [--json]</c>: the newest lines stored, with time, host and label.</summary>
 internal static class TailCommand
 {
     /// <summary>Default for <c>-n</c>.</summary>
@@ -13,10 +13,12 @@ internal static class TailCommand
     {
         var database = ServerCommandLine.DatabaseOption(environment);
         var count = ServerCommandLine.CountOption(DefaultLineCount);
-        var command = new Command("tail", "Print the newest lines stored (by event time), oldest of them first, each with its time and label.")
+        var json = new Option<bool>("--json") { Description = "One JSON object per line, as query --json prints." };
+        var command = new Command("tail", "Print the newest lines stored (by event time), oldest of them first, each with its time, host and label.")
         {
             database,
             count,
+            json,
         };
         command.SetAction(parse =>
         {
@@ -26,17 +28,17 @@ internal static class TailCommand
                 return ServerCommandLine.UsageErrorExitCode;
             }
 
-            Write(store, parse.GetValue(count), parse.InvocationConfiguration.Output);
+            Write(store, parse.GetValue(count), parse.GetValue(json), parse.InvocationConfiguration.Output);
             return 0;
         });
         return command;
     }
 
-    public static void Write(LogStore store, int count, TextWriter output)
+    public static void Write(LogStore store, int count, bool json, TextWriter output)
     {
         foreach (var line in store.ReadLastLines(count))
         {
-            output.WriteLine(LineFormatter.Text(line));
+            output.WriteLine(json ? LineFormatter.Json(line) : LineFormatter.Text(line));
         }
     }
 }

@@ -129,7 +129,7 @@ public sealed class ServerCommandLineTests
     public async Task Tail_TwoOfFiveLines_PrintsLastTwoWithLabels()
     {
         var batches = await FillDatabaseAsync();
-        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{LineFormatter.Rfc3339(log.Timestamp.ToDateTimeOffset())} [{log.Label}] {log.Line}");
+        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{LineFormatter.Rfc3339(log.Timestamp.ToDateTimeOffset())} host [{log.Label}] {log.Line}");
 
         var (exitCode, output, _) = await InvokeAsync("tail", "--db", _databasePath, "-n", "2");
 

@@ -78,3 +78,10 @@ internal sealed class ConsoleClient : IDisposable
 
     public void Dispose() => Http.Dispose();
 }
+
+/// <summary>Finds a test server's console address.</summary>
+internal static class ConsoleAddress
+{
+    public static Uri GetConsoleAddress(this IServiceProvider services) =>
+        services.GetRequiredService<ConsoleServer>().Address!;
+}

@@ -119,6 +119,17 @@ internal sealed class ConsoleSeed
         await client.SendAsync(WebToken, batch);
     }
 
+    /// <summary>Stores one line of <paramref name="text"/> as web-1, label <paramref name="label"/>, at <paramref name="time"/>.</summary>
+    public async Task StoreLineAsync(TestServer server, string label, string fileId, ulong offset, string text, DateTimeOffset time)
+    {
+        using var client = new ServerClient(server.Address);
+        var batch = NewBatch();
+        var log = Line(label, fileId, 0, text, time);
+        log.Offset = offset;
+        batch.Logs.Add(log);
+        await client.SendAsync(WebToken, batch);
+    }
+
     private static async Task<RegisterResponse> RegisterAsync(ServerClient client, string hostname) =>
         await client.Auth.RegisterAsync(new RegisterRequest
         {

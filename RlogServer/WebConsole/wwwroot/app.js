@@ -338,6 +338,17 @@ async function renderLine(view, id) {
 
 function chartWidth(container) { return Math.max(320, container.clientWidth - 20); }
 
+// Time axis labels in 24-hour form, in UTC unless local time is chosen; the date too when the
+// ticks are a day or more apart.
+function timeAxis() {
+  return {
+    values: (u, splits, axisIdx, foundSpace, foundIncr) => splits.map((v) => {
+      const iso = formatTime(new Date(v * 1000).toISOString());
+      return foundIncr >= 86400 ? iso.slice(5, 10) : foundIncr >= 60 ? iso.slice(11, 16) : iso.slice(11, 19);
+    }),
+  };
+}
+
 function drawHistogram(container, counts, previous, onSelect) {
   if (previous) previous.destroy();
   container.replaceChildren();
@@ -349,7 +360,7 @@ function drawHistogram(container, counts, previous, onSelect) {
     legend: { show: false },
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: true } },
-    axes: [{ }, { size: 50 }],
+    axes: [timeAxis(), { size: 50 }],
     series: [{ label: "time", value: (u, v) => (v === null ? "" : formatTime(new Date(v * 1000).toISOString())) },
       { label: "lines", fill: "rgba(47,111,222,0.35)", stroke: "#2f6fde", paths: uPlot.paths.bars({ size: [0.9, 40] }), points: { show: false } }],
     tzDate: (ts) => (localTime() ? new Date(ts * 1000) : uPlot.tzDate(new Date(ts * 1000), "Etc/UTC")),
@@ -373,7 +384,7 @@ function lineChart(container, title, xs, ys, format) {
   const options = {
     width: Math.max(320, box.clientWidth - 20), height: 180,
     scales: { x: { time: true } },
-    axes: [{}, { size: 70, values: (u, values) => values.map(format) }],
+    axes: [timeAxis(), { size: 70, values: (u, values) => values.map(format) }],
     series: [{ value: (u, v) => (v === null ? "" : formatTime(new Date(v * 1000).toISOString())) },
       { label: title, stroke: "#2f6fde", width: 1.5, value: (u, v) => (v === null ? "" : format(v)) }],
     tzDate: (ts) => (localTime() ? new Date(ts * 1000) : uPlot.tzDate(new Date(ts * 1000), "Etc/UTC")),
