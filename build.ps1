@@ -11,7 +11,9 @@
     test     build, then run every test; prints "N passed, N failed, N skipped"
     publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
     image    publish, then the container image from scratch with buildah (deploy/container/build-image.sh)
-    demo     start the reference server and the agent, write a log, show its lines arriving
+    demo     start the reference server (with its console) and the agent, write a log, show its lines
+             arriving, and print the console's address and viewer key; `demo -Console` then leaves
+             the server running until Ctrl+C, to look around in a browser
     bench    the side-by-side benchmark (bench/run-bench.ps1; see BENCHMARKS.md); `bench -Quick` smoke-runs it
     soak     the churn soak test (files rotated, truncated, deleted; server restarted and refusing; agent
              SIGKILLed), `-Minutes N` long (default 10); not part of `test`
@@ -25,7 +27,9 @@ param(
     # bench only: a short smoke run (bench/run-bench.ps1 -Quick)
     [switch] $Quick,
     # soak only: how long the churn runs, in minutes
-    [double] $Minutes = 10
+    [double] $Minutes = 10,
+    # demo only: keep the server and its console running until Ctrl+C
+    [switch] $Console
 )
 
 $ErrorActionPreference = 'Stop'
@@ -44,7 +48,26 @@ function Invoke-Step([string] $what, [scriptblock] $command) {
     }
 }
 
+# Installs Debian packages that are missing (as root, or through sudo).
+function Install-DebianPackages([string] $why, [string[]] $packages) {
+    if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host "FAILED: $why needs $($packages -join ', '); install them first" -ForegroundColor Red
+        exit 1
+    }
+    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+    Invoke-Step "install $($packages -join ' ') (apt-get), for $why" {
+        & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $($packages -join ' ')"
+    }
+}
+
+# The server's console embeds front-end libraries installed with npm ci (RlogServer/WebConsole).
+function Install-BuildPrerequisites {
+    if (-not $IsLinux) { return }
+    if ($null -eq (Get-Command npm -ErrorAction SilentlyContinue)) { Install-DebianPackages 'the console''s front-end libraries' @('nodejs', 'npm') }
+}
+
 function Invoke-Build {
+    Install-BuildPrerequisites
     Invoke-Step 'restore' { dotnet restore (Join-Path $root 'RlogAgent.sln') }
     Invoke-Step "build ($Configuration)" { dotnet build (Join-Path $root 'RlogAgent.sln') -c $Configuration --no-restore }
     # Windows is the agent's second platform: its code paths (file identity by volume serial and
@@ -58,20 +81,19 @@ function Invoke-Build {
 # The server's PostgreSQL tests start a throwaway cluster of their own (initdb into a temp folder, as
 # the postgres user, on a free loopback port): they need the server binaries, which a fresh Debian
 # machine lacks. Installed here, so the README's test command works there as CI's does.
-function Install-PostgresForTests {
-    if ((Test-Path '/usr/lib/postgresql/*/bin/initdb') -or ($null -ne (Get-Command initdb -ErrorAction SilentlyContinue))) { return }
-    if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
-        Write-Host 'FAILED: the PostgreSQL tests need the PostgreSQL server binaries (initdb); install them first' -ForegroundColor Red
-        exit 1
+# The console's browser tests drive Debian's Chromium (Playwright with ExecutablePath).
+function Install-TestPrerequisites {
+    if (-not $IsLinux) { return }
+    if (-not ((Test-Path '/usr/lib/postgresql/*/bin/initdb') -or ($null -ne (Get-Command initdb -ErrorAction SilentlyContinue)))) {
+        Install-DebianPackages 'the tests'' throwaway PostgreSQL clusters' @('postgresql')
     }
-    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
-    Invoke-Step 'install PostgreSQL (apt-get), for the tests'' throwaway clusters' {
-        & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql"
+    if (-not (Test-Path '/usr/bin/chromium')) {
+        Install-DebianPackages 'the console''s browser tests' @('chromium', 'fonts-dejavu-core')
     }
 }
 
 function Invoke-Test {
-    if ($IsLinux) { Install-PostgresForTests }
+    Install-TestPrerequisites
     Invoke-Build
     $results = Join-Path $artifacts 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
@@ -146,6 +168,8 @@ function Invoke-Demo {
     $agentDll = Join-Path $root "RlogAgent/bin/$Configuration/net10.0/rlog-agent.dll"
     $db = Join-Path $demo 'rlog.db'
     $port = Get-FreePort
+    $consolePort = Get-FreePort
+    $viewerKey = 'demo-viewer-' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
     $log = Join-Path $demo 'logs/app.log'
     Set-Content -Path (Join-Path $demo 'config/agent.yaml') -Value @"
 server_addr: http://127.0.0.1:$port
@@ -159,7 +183,11 @@ sources:
     path: $demo/logs/*.log
 "@
     Write-Host "==> demo: server on 127.0.0.1:$port, database $db" -ForegroundColor Cyan
-    $server = Start-Process dotnet -ArgumentList @($serverDll, '--urls', "http://127.0.0.1:$port", '--db', $db, '--project-key', 'demo-key') `
+    # The viewer key goes through a file (kept out of ps), as the README advises.
+    $keysFile = Join-Path $demo 'viewer-keys'
+    Set-Content -Path $keysFile -Value $viewerKey
+    $server = Start-Process dotnet -ArgumentList @($serverDll, '--urls', "http://127.0.0.1:$port", '--db', $db, '--project-key', 'demo-key',
+            '--console-listen', "127.0.0.1:$consolePort", '--viewer-keys-file', $keysFile) `
         -WorkingDirectory $demo -PassThru -RedirectStandardOutput (Join-Path $demo 'server.log') -RedirectStandardError (Join-Path $demo 'server.err')
     $agent = $null
     try {
@@ -187,7 +215,13 @@ sources:
         Write-Host "    agent exit code: $($agent.ExitCode)"
         Get-Content (Join-Path $demo 'agent.log') | Select-Object -Last 4 | ForEach-Object { "    agent: $_" }
         & dotnet $serverDll stats --db $db
+        Write-Host '==> demo: the console' -ForegroundColor Cyan
+        Write-Host "    open http://127.0.0.1:$consolePort/ and sign in with the viewer key $viewerKey"
         if ($agent.ExitCode -ne 0) { exit $agent.ExitCode }
+        if ($Console) {
+            Write-Host '    the server keeps running until Ctrl+C' -ForegroundColor Cyan
+            $server.WaitForExit()
+        }
     }
     finally {
         if ($null -ne $agent -and -not $agent.HasExited) { $agent.Kill() }
