@@ -140,6 +140,12 @@ public sealed class ConsoleApiTests : EngineFixture
         var expected = (await _server.Store.Console.SearchAsync(
             RlogServer.Storage.Console.LineFilter.All, _seed.TimeRange, null, 10_000)).Select(l => l.Id.ToString(CultureInfo.InvariantCulture)).ToList();
 
+        // The first page, then a writer keeps storing lines while the rest are read.
+        var seen = new List<string>();
+        var first = await _console.GetJsonAsync($"/api/v1/lines?{_seed.Range}&label=web&label=db&label=bulk&limit=40");
+        seen.AddRange(first.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("id").GetString()!));
+        var cursor = first.GetProperty("next").GetString();
+        var pages = 1;
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
@@ -151,17 +157,14 @@ public sealed class ConsoleApiTests : EngineFixture
             }
         });
 
-        var seen = new List<string>();
-        string? cursor = null;
-        var pages = 0;
-        do
+        while (cursor is not null && pages < 100)
         {
-            var page = await _console.GetJsonAsync($"/api/v1/lines?{_seed.Range}&label=web&label=db&label=bulk&limit=40{(cursor is null ? "" : "&cursor=" + cursor)}");
+            var page = await _console.GetJsonAsync($"/api/v1/lines?label=web&label=db&label=bulk&limit=40&cursor={cursor}");
             seen.AddRange(page.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("id").GetString()!));
             cursor = page.GetProperty("next").GetString();
             pages++;
         }
-        while (cursor is not null && pages < 100);
+
         await stop.CancelAsync();
         await writer;
 
@@ -187,6 +190,78 @@ public sealed class ConsoleApiTests : EngineFixture
             Assert.That(histogram.GetProperty("to").GetString(), Is.EqualTo(to));
             Assert.That(histogram.GetProperty("step_seconds").GetDouble(), Is.EqualTo(10));
             Assert.That(histogram.GetProperty("counts").EnumerateArray().Select(c => c.GetInt64()), Is.EqualTo(new long[] { 2, 2, 2, 2, 2, 1 }));
+        });
+    }
+
+    [TestCase(7)]
+    [TestCase(60)]
+    public async Task Histogram_OverHours_AddsUpBucketByBucketToTheLines_WithResentAndPartlyNewBatches(int buckets)
+    {
+        // Six hours of lines 37 s apart, odd times included, with levels; on PostgreSQL whole
+        // minutes come from line_counts: re-sent batches (all duplicates) and a batch half new
+        // must count only what was stored, and every bucket must hold exactly its lines.
+        var start = _seed.Start.AddHours(-7).AddMilliseconds(123);
+        using var client = new ServerClient(_server.Address);
+        var batches = new List<Rlog.V1.LogBatch>();
+        for (var b = 0; b < 6; b++)
+        {
+            var batch = new Rlog.V1.LogBatch { BatchId = Guid.NewGuid().ToString() };
+            for (var i = 0; i < 100; i++)
+            {
+                var n = (b * 100) + i;
+                batch.Logs.Add(new Rlog.V1.Log
+                {
+                    Label = n % 3 == 0 ? "hist-a" : "hist-b",
+                    Line = $"hist {n}",
+                    Timestamp = Timestamp.FromDateTimeOffset(start.AddSeconds(37 * n)),
+                    Source = "/var/log/hist.log",
+                    FileId = "file-hist",
+                    Offset = (ulong)n * 10,
+                    SeverityNumber = n % 2 == 0 ? 9 : 17,
+                });
+            }
+
+            batches.Add(batch);
+        }
+
+        await client.SendAsync(_seed.WebToken, batches.ToArray());
+        await client.SendAsync(_seed.WebToken, batches[0], batches[1]);
+        var halfNew = batches[5].Clone();
+        halfNew.BatchId = Guid.NewGuid().ToString();
+        for (var i = 0; i < 50; i++)
+        {
+            halfNew.Logs[i].Offset += 5;
+            halfNew.Logs[i].Line += " again";
+        }
+
+        await client.SendAsync(_seed.WebToken, halfNew);
+
+        var from = ConsoleSeed.Rfc3339(start.AddMinutes(-3).AddMilliseconds(456));
+        var to = ConsoleSeed.Rfc3339(start.AddHours(6.5).AddSeconds(17));
+        var results = new List<(string Filter, long[] Counts, long[] Expected)>();
+        foreach (var filter in new[] { "", "&label=hist-a", "&level=error", "&host=web-1&label=hist-b&level=info" })
+        {
+            var histogram = await _console.GetJsonAsync($"/api/v1/histogram?from={from}&to={to}&buckets={buckets}{filter}");
+            var lines = await _console.GetJsonAsync($"/api/v1/lines?from={from}&to={to}&limit=1000{filter}");
+            var fromMs = DateTimeOffset.Parse(from, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+            var spanMs = DateTimeOffset.Parse(to, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() - fromMs;
+            var expected = new long[buckets];
+            foreach (var line in lines.GetProperty("lines").EnumerateArray())
+            {
+                var ms = DateTimeOffset.Parse(line.GetProperty("time").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+                expected[(ms - fromMs) * buckets / spanMs]++;
+            }
+
+            results.Add((filter, histogram.GetProperty("counts").EnumerateArray().Select(c => c.GetInt64()).ToArray(), expected));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results[0].Expected.Sum(), Is.EqualTo(650), "600 lines and 50 new ones, the rest duplicates");
+            foreach (var (filter, counts, expected) in results)
+            {
+                Assert.That(counts, Is.EqualTo(expected), $"filter '{filter}'");
+            }
         });
     }
 

@@ -23,7 +23,10 @@ internal sealed class PostgresConsoleStore : IConsoleStore
 
     private const string QueryCanceledSqlState = "57014";
 
+    private const long SummarizeEveryMilliseconds = 5_000;
+
     private readonly NpgsqlDataSource _dataSource;
+    private long _lastSummarized = long.MinValue / 2;
 
     public PostgresConsoleStore(NpgsqlDataSource dataSource)
     {
@@ -31,7 +34,37 @@ internal sealed class PostgresConsoleStore : IConsoleStore
     }
 
     public async Task<IReadOnlyList<StoredLine>> SearchAsync(
-        LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default) =>
+        LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default)
+    {
+        if (filter.Labels.Count != 1)
+        {
+            // One label's btree (label_no, ts) walks newest first and stops at the page's end.
+            // Without it, a newest-first page would sort every line of the range: look in the
+            // newest second, minute, hour, ... before the page's end first (PostgresBrin).
+            await SummarizeNewestAsync(cancellationToken).ConfigureAwait(false);
+            var end = after?.Time ?? range.To;
+            foreach (var window in PostgresBrin.Windows)
+            {
+                var start = end - window;
+                if (start <= range.From)
+                {
+                    break;
+                }
+
+                var lines = await SearchRangeAsync(filter, new TimeRange(start, range.To), after, limit, byRange: true, cancellationToken)
+                    .ConfigureAwait(false);
+                if (lines.Count >= limit)
+                {
+                    return lines;
+                }
+            }
+        }
+
+        return await SearchRangeAsync(filter, range, after, limit, byRange: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<StoredLine>> SearchRangeAsync(
+        LineFilter filter, TimeRange range, LinePosition? after, int limit, bool byRange, CancellationToken cancellationToken) =>
         await RunAsync<IReadOnlyList<StoredLine>>(
             async connection =>
             {
@@ -56,19 +89,42 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 command.CommandText = $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"({chosen})")}{Order}";
                 return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            byRange).ConfigureAwait(false);
 
-    public async Task<long[]> HistogramAsync(LineFilter filter, TimeRange range, int buckets, CancellationToken cancellationToken = default) =>
-        await RunAsync(
+    // At most every few seconds per replica: each call looks at both days' BRIN indexes.
+    private async Task SummarizeNewestAsync(CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastSummarized) < SummarizeEveryMilliseconds)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastSummarized, now);
+        await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long[]> HistogramAsync(LineFilter filter, TimeRange range, int buckets, CancellationToken cancellationToken = default)
+    {
+        // Over many minutes, whole minutes come from line_counts and only the minutes cut by a
+        // bucket boundary or the range's ends from the lines (through the BRIN on ts).
+        var split = PostgresLineCounts.CanCount(filter) ? PostgresLineCounts.Split(range, buckets) : null;
+        return await RunAsync(
             async connection =>
             {
+                var counts = new long[buckets];
                 await using var command = new NpgsqlCommand { Connection = connection };
                 var where = new StringBuilder(" FROM lines l WHERE ");
                 AddRange(command, where, range);
-                var counts = new long[buckets];
                 if (!await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
                 {
                     return counts;
+                }
+
+                if (split is { } parts)
+                {
+                    where.Append(PostgresLineCounts.EdgeCondition(command, parts));
                 }
 
                 // Whole milliseconds, integer arithmetic: bucket k holds [from + k*span/buckets, ...).
@@ -79,15 +135,28 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 command.CommandText = string.Create(
                     CultureInfo.InvariantCulture,
                     $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - ${from}) * ${from + 1} / ${from + 2} AS bucket, count(*){where} GROUP BY bucket");
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
+                    }
+                }
+
+                if (split is { } whole)
+                {
+                    await using var fromCounts = new NpgsqlCommand { Connection = connection };
+                    var countFilter = new StringBuilder();
+                    await AddFilterAsync(connection, fromCounts, countFilter, filter, cancellationToken, alias: "c").ConfigureAwait(false);
+                    await PostgresLineCounts.AddWholeMinutesAsync(fromCounts, countFilter.ToString(), range, buckets, whole, counts, cancellationToken)
+                        .ConfigureAwait(false);
                 }
 
                 return counts;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            byRange: split is not null).ConfigureAwait(false);
+    }
 
     public async Task<StoredLine?> FindLineAsync(long id, CancellationToken cancellationToken = default)
     {
@@ -140,7 +209,95 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<FacetCount>> FacetAsync(
-        LineFilter filter, TimeRange range, FacetField field, int limit, CancellationToken cancellationToken = default) =>
+        LineFilter filter, TimeRange range, FacetField field, int limit, CancellationToken cancellationToken = default)
+    {
+        if (field.Kind is FacetKind.Host or FacetKind.Label
+            && PostgresLineCounts.CanCount(filter)
+            && PostgresLineCounts.Split(range, buckets: 1) is { } split)
+        {
+            return await FacetFromCountsAsync(filter, range, field, limit, split, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await FacetFromLinesAsync(filter, range, field, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Hosts or labels over whole minutes from line_counts, the partial minutes at the range's
+    // ends from the lines, then named.
+    private async Task<IReadOnlyList<FacetCount>> FacetFromCountsAsync(
+        LineFilter filter,
+        TimeRange range,
+        FacetField field,
+        int limit,
+        (DateTimeOffset First, DateTimeOffset Last, List<DateTimeOffset> Edges) split,
+        CancellationToken cancellationToken) =>
+        await RunAsync<IReadOnlyList<FacetCount>>(
+            async connection =>
+            {
+                var key = field.Kind == FacetKind.Host ? "file_no" : "label_no";
+                var totals = new Dictionary<long, long>();
+                async Task AddAsync(NpgsqlCommand command)
+                {
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var number = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+                        totals[number] = totals.GetValueOrDefault(number) + reader.GetInt64(1);
+                    }
+                }
+
+                await using (var edges = new NpgsqlCommand { Connection = connection })
+                {
+                    var where = new StringBuilder(" FROM lines l WHERE ");
+                    AddRange(edges, where, range);
+                    if (!await AddFilterAsync(connection, edges, where, filter, cancellationToken).ConfigureAwait(false))
+                    {
+                        return [];
+                    }
+
+                    where.Append(PostgresLineCounts.EdgeCondition(edges, split));
+                    edges.CommandText = $"SELECT l.{key}, count(*){where} GROUP BY 1";
+                    await AddAsync(edges).ConfigureAwait(false);
+                }
+
+                await using (var whole = new NpgsqlCommand { Connection = connection })
+                {
+                    whole.Parameters.AddWithValue(split.First.ToUniversalTime());
+                    whole.Parameters.AddWithValue(split.Last.ToUniversalTime());
+                    var where = new StringBuilder(" FROM line_counts c WHERE c.minute >= $1 AND c.minute < $2");
+                    await AddFilterAsync(connection, whole, where, filter, cancellationToken, alias: "c").ConfigureAwait(false);
+                    whole.CommandText = $"SELECT c.{key}, sum(c.lines)::bigint{where} GROUP BY 1";
+                    await AddAsync(whole).ConfigureAwait(false);
+                }
+
+                var names = new Dictionary<long, string>();
+                await using (var naming = new NpgsqlCommand(
+                    field.Kind == FacetKind.Host
+                        ? "SELECT f.file_no, a.hostname FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE f.file_no = ANY($1)"
+                        : "SELECT name_no::bigint, name FROM names WHERE name_no = ANY($1::integer[])",
+                    connection))
+                {
+                    naming.Parameters.AddWithValue(totals.Keys.ToArray());
+                    await using var reader = await naming.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        names[reader.GetInt64(0)] = reader.GetString(1);
+                    }
+                }
+
+                return totals
+                    .Where(total => names.ContainsKey(total.Key) && total.Value > 0)
+                    .GroupBy(total => names[total.Key], StringComparer.Ordinal)
+                    .Select(group => new FacetCount(group.Key, group.Sum(total => total.Value)))
+                    .OrderByDescending(count => count.Lines)
+                    .ThenBy(count => count.Value, StringComparer.Ordinal)
+                    .Take(limit)
+                    .ToList();
+            },
+            cancellationToken,
+            byRange: true).ConfigureAwait(false);
+
+    private async Task<IReadOnlyList<FacetCount>> FacetFromLinesAsync(
+        LineFilter filter, TimeRange range, FacetField field, int limit, CancellationToken cancellationToken) =>
         await RunAsync<IReadOnlyList<FacetCount>>(
             async connection =>
             {
@@ -367,10 +524,12 @@ internal sealed class PostgresConsoleStore : IConsoleStore
 
     // The contract's FILTERS as SQL on lines l. False when they can match nothing (a label or
     // source never stored, an agent that is no uuid): the caller answers empty without asking.
+    // alias: the lines (l), or line_counts (c), which has label_no, file_no and severity_number
+    // only (PostgresLineCounts.CanCount says when a filter needs no more).
     private static async Task<bool> AddFilterAsync(
-        NpgsqlConnection connection, NpgsqlCommand command, StringBuilder sql, LineFilter filter, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlCommand command, StringBuilder sql, LineFilter filter, CancellationToken cancellationToken, string alias = "l")
     {
-        foreach (var (column, names) in new[] { ("l.label_no", filter.Labels), ("l.source_no", filter.Sources) })
+        foreach (var (column, names) in new[] { ($"{alias}.label_no", filter.Labels), ($"{alias}.source_no", filter.Sources) })
         {
             if (names.Count == 0)
             {
@@ -391,7 +550,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
         if (filter.Hosts.Count > 0)
         {
             command.Parameters.AddWithValue(filter.Hosts.ToArray());
-            sql.Append(CultureInfo.InvariantCulture, $" AND l.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = ANY(${command.Parameters.Count}))");
+            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = ANY(${command.Parameters.Count}))");
         }
 
         if (filter.Agents.Count > 0)
@@ -403,7 +562,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             }
 
             command.Parameters.AddWithValue(uuids);
-            sql.Append(CultureInfo.InvariantCulture, $" AND l.file_no IN (SELECT file_no FROM files WHERE agent_uuid = ANY(${command.Parameters.Count}))");
+            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no IN (SELECT file_no FROM files WHERE agent_uuid = ANY(${command.Parameters.Count}))");
         }
 
         AnyOf(command, sql, filter.Contains, p => $"strpos(l.line, {p}) > 0");
@@ -425,7 +584,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
         if (filter.MinSeverity is { } minSeverity)
         {
             command.Parameters.AddWithValue((short)minSeverity);
-            sql.Append(CultureInfo.InvariantCulture, $" AND l.severity_number >= ${command.Parameters.Count}");
+            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.severity_number >= ${command.Parameters.Count}");
         }
 
         return true;

@@ -77,8 +77,7 @@ internal sealed class PostgresLineStore : ILineStore
     private const string FreshSavepoint = "fresh_lines";
 
     // How far back a query without a label looks first, then next (see QueryAsync).
-    private static readonly TimeSpan[] QueryWindows =
-        [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+    private static readonly TimeSpan[] QueryWindows = PostgresBrin.Windows;
 
     // How many of the newest batches give the newest event time to start those windows from.
     private const int AnchorBatches = 64;
@@ -218,7 +217,7 @@ internal sealed class PostgresLineStore : ILineStore
         // before the newest event time of the latest batches (or the query's end), then the last
         // minute, hour, day, week, then everywhere: exact whatever the start, since when a window
         // open at its top holds enough lines, no line outside it can be newer.
-        await SummarizeNewestAsync(cancellationToken).ConfigureAwait(false);
+        await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
         var newest = await NewestRecentEventTimeAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
         var end = query.Until is { } until && until < newest ? until : newest;
         foreach (var window in QueryWindows)
@@ -237,32 +236,6 @@ internal sealed class PostgresLineStore : ILineStore
         }
 
         return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
-    }
-
-    // A BRIN skips only block ranges it has summarized, and autovacuum summarizes new ones when
-    // it next visits (up to a minute, millions of lines at full ingest): until then a query
-    // reads them all. Summarizing today's and yesterday's new ranges first reads them once, for
-    // this query and the next. Needs the indexes' owner; for another role the query still works,
-    // slower.
-    private async Task SummarizeNewestAsync(CancellationToken cancellationToken)
-    {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        await using var command = _dataSource.CreateCommand("""
-            SELECT brin_summarize_new_values(i.indexrelid::regclass)
-            FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_am a ON a.oid = c.relam
-            WHERE a.amname = 'brin' AND i.indrelid IN (SELECT to_regclass(unnest($1::text[])))
-            """);
-        command.Parameters.AddWithValue(new[] { PostgresPartitions.TableName(today), PostgresPartitions.TableName(today.AddDays(-1)) });
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            // Not the owner: the windows below still answer, reading the unsummarized ranges.
-        }
     }
 
     // The newest event time among the lines of the latest batches (the BRIN on id finds them).
@@ -369,9 +342,16 @@ internal sealed class PostgresLineStore : ILineStore
         await _partitions.DropBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false);
         // The batches of the days whose partitions went (names and files stay: replicas cache
         // their numbers, and they are few).
-        await using var command = _dataSource.CreateCommand("DELETE FROM batches WHERE day < $1");
-        command.Parameters.AddWithValue(PostgresPartitions.FirstKeptDay(cutoff));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Their line counts too (PostgresLineCounts), so that the counts add up to the lines.
+        await using var batch = _dataSource.CreateBatch();
+        foreach (var table in new[] { "batches", "line_counts" })
+        {
+            var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE day < $1");
+            delete.Parameters.AddWithValue(PostgresPartitions.FirstKeptDay(cutoff));
+            batch.BatchCommands.Add(delete);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return -1;
     }
 
@@ -427,6 +407,7 @@ internal sealed class PostgresLineStore : ILineStore
             {
                 var copy = string.Format(CultureInfo.InvariantCulture, CopyPartitionFormat, PostgresPartitions.TableName(day));
                 await CopyAsync(connection, copy, rows, day, cancellationToken).ConfigureAwait(false);
+                await PostgresLineCounts.AddAsync(connection, transaction, day, batch, numbers, receivedAt, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new BatchStoreResult(batch.Logs.Count, 0);
             }
@@ -437,7 +418,7 @@ internal sealed class PostgresLineStore : ILineStore
         }
 
         // A re-sent batch (or one that spans midnight): through the staging table, each line
-        // inserted unless it is there already.
+        // inserted unless it is there already, and only those counted.
         await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -448,10 +429,10 @@ internal sealed class PostgresLineStore : ILineStore
         var insertSql = overlapsOtherDays
             ? string.Format(CultureInfo.InvariantCulture, InsertFromStagingCheckingOtherDaysFormat, today, tomorrow)
             : InsertFromStaging;
-        await using (var insert = new NpgsqlCommand(insertSql, connection, transaction))
+        await using (var insert = new NpgsqlCommand(PostgresLineCounts.CountingInsert(insertSql), connection, transaction))
         {
             insert.Parameters.AddWithValue(day);
-            stored = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            stored = (int)(long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

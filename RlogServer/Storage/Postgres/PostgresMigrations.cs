@@ -131,6 +131,23 @@ internal static class PostgresMigrations
             expires_at timestamptz NOT NULL
         );
         """,
+        // Issue 19: lines per minute of event time, label, file and level, for the console's
+        // histogram over long ranges (PostgresLineCounts). Filled from the lines already stored
+        // (one pass over the table, once).
+        """
+        CREATE TABLE line_counts (
+            day date NOT NULL,
+            minute timestamptz NOT NULL,
+            label_no integer NOT NULL,
+            file_no bigint NOT NULL,
+            severity_number smallint NOT NULL,
+            lines bigint NOT NULL,
+            PRIMARY KEY (minute, label_no, file_no, severity_number, day)
+        );
+        INSERT INTO line_counts (day, minute, label_no, file_no, severity_number, lines)
+        SELECT day, to_timestamp(floor(extract(epoch FROM ts) / 60) * 60), label_no, file_no, severity_number, count(*)
+        FROM lines GROUP BY 1, 2, 3, 4, 5;
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>
