@@ -23,5 +23,5 @@ long Number(string name, long fallback) =>
 var server = new Uri(Text("--server"));
 var projectKey = Text("--project-key", "bench");
 return args[0] == "load"
-    ? await HistoryLoad.RunAsync(server, projectKey, (int)Number("--hosts", 50), Number("--lines", 10_000_000), (int)Number("--concurrency", 4), (int)Number("--batch", 1000))
+    ? await HistoryLoad.RunAsync(server, projectKey, (int)Number("--hosts", 50), Number("--lines", 10_000_000), (int)Number("--concurrency", 4), (int)Number("--batch", 250))
     : await ConsoleMeasure.RunAsync(server, new Uri(Text("--console")), Text("--viewer-key"), projectKey, (int)Number("--runs", 7));

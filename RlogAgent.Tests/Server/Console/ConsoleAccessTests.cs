@@ -340,6 +340,56 @@ public sealed class ConsoleAccessTests : EngineFixture
     }
 
     [Test]
+    public async Task Retention_TakesTheLinesCountsWithThem_SoTheHistogramStillAddsUp()
+    {
+        // Old events received three days ago, and old events received today (a late backlog):
+        // after retention only the second batch is left, in the lines and in the histogram.
+        // Stored in the order they were received, as a server stores them.
+        await using var server = await StartServerAsync(ConsoleSeed.EnableConsole);
+        using var console = new ConsoleClient(server);
+        var now = DateTimeOffset.UtcNow;
+        var eventTime = now.AddDays(-3).AddHours(-1);
+        const string Agent = "01a24d6e-0000-7000-8000-000000000001";
+        await server.Store.StoreBatchAsync(Agent, Batch("early", eventTime, 40), now.AddDays(-3));
+        await server.Store.StoreBatchAsync(Agent, Batch("late", eventTime, 25), now);
+        var range = $"from={ConsoleSeed.Rfc3339(now.AddDays(-4))}&to={ConsoleSeed.Rfc3339(now.AddDays(-2))}&buckets=4";
+
+        var before = await SumAsync(console, $"/api/v1/histogram?{range}");
+        await server.Store.Lines.DeleteReceivedBeforeAsync(now.AddDays(-1));
+        var after = await SumAsync(console, $"/api/v1/histogram?{range}");
+        var lines = (await console.GetJsonAsync($"/api/v1/lines?{range.Replace("&buckets=4", "", StringComparison.Ordinal)}&limit=1000")).GetProperty("lines");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before, Is.EqualTo(65));
+            Assert.That(after, Is.EqualTo(25));
+            Assert.That(lines.GetArrayLength(), Is.EqualTo(25));
+        });
+
+        static async Task<long> SumAsync(ConsoleClient console, string path) =>
+            (await console.GetJsonAsync(path)).GetProperty("counts").EnumerateArray().Sum(c => c.GetInt64());
+    }
+
+    private static Rlog.V1.LogBatch Batch(string fileId, DateTimeOffset time, int count)
+    {
+        var batch = new Rlog.V1.LogBatch { BatchId = Guid.NewGuid().ToString() };
+        for (var i = 0; i < count; i++)
+        {
+            batch.Logs.Add(new Rlog.V1.Log
+            {
+                Label = "old",
+                Line = $"{fileId} {i}",
+                Timestamp = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time.AddSeconds(i * 97)),
+                Source = "/var/log/old.log",
+                FileId = fileId,
+                Offset = (ulong)i * 10,
+            });
+        }
+
+        return batch;
+    }
+
+    [Test]
     public void Console_WithoutAViewerKey_RefusesToStart()
     {
         var error = Assert.ThrowsAsync<InvalidOperationException>(async () =>

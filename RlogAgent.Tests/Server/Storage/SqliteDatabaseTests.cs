@@ -73,10 +73,10 @@ public sealed class SqliteDatabaseTests
         var line = store.ReadLines().Single();
         Assert.Multiple(() =>
         {
-            Assert.That(store.SchemaVersion, Is.EqualTo(3));
+            Assert.That(store.SchemaVersion, Is.EqualTo(4));
             Assert.That(line.Line, Is.EqualTo("old line"));
             Assert.That(line.Timestamp, Is.EqualTo(DateTimeOffset.FromUnixTimeMilliseconds(1764313200000)));
-            Assert.That(Scalar("PRAGMA user_version"), Is.EqualTo(3));
+            Assert.That(Scalar("PRAGMA user_version"), Is.EqualTo(4));
         });
     }
 

@@ -41,4 +41,37 @@ internal static class PostgresBrin
             // Not the owner: the windows still answer, reading the unsummarized ranges.
         }
     }
+
+    /// <summary>
+    /// The newest event time among the lines of the latest batches (the BRIN on id finds them),
+    /// or null when there are none: where newest-first windows start, since the clock's now
+    /// may be well past the newest line.
+    /// </summary>
+    public static async Task<DateTimeOffset?> NewestRecentEventTimeAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var lowestId = Math.Max(0, (await LastBatchNoAsync(dataSource, cancellationToken).ConfigureAwait(false) - AnchorBatches) << PostgresLineRows.IdShift);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var noScans = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+        {
+            await noScans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = new NpgsqlCommand("SELECT max(ts) FROM lines WHERE id >= $1", connection, transaction);
+        command.Parameters.AddWithValue(lowestId);
+        var newest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return newest is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>The number of the latest batch given a number, 0 when there is none.</summary>
+    public static async Task<long> LastBatchNoAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('batches', 'batch_no')::regclass), 0)");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    // How many of the newest batches give the newest event time to start the windows from.
+    private const int AnchorBatches = 64;
 }

@@ -42,7 +42,14 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             // Without it, a newest-first page would sort every line of the range: look in the
             // newest second, minute, hour, ... before the page's end first (PostgresBrin).
             await SummarizeNewestAsync(cancellationToken).ConfigureAwait(false);
+            var newest = await PostgresBrin.NewestRecentEventTimeAsync(_dataSource, cancellationToken).ConfigureAwait(false);
             var end = after?.Time ?? range.To;
+            if (newest is { } recent && recent < end)
+            {
+                // Nothing newer was stored lately: start the windows at the newest line, not at an empty end of the range.
+                end = recent.AddTicks(1);
+            }
+
             foreach (var window in PostgresBrin.Windows)
             {
                 var start = end - window;
@@ -108,12 +115,30 @@ internal sealed class PostgresConsoleStore : IConsoleStore
     public async Task<long[]> HistogramAsync(LineFilter filter, TimeRange range, int buckets, CancellationToken cancellationToken = default)
     {
         // Over many minutes, whole minutes come from line_counts and only the minutes cut by a
-        // bucket boundary or the range's ends from the lines (through the BRIN on ts).
+        // bucket boundary or the range's ends from the lines, through the (label, ts) btree.
         var split = PostgresLineCounts.CanCount(filter) ? PostgresLineCounts.Split(range, buckets) : null;
         return await RunAsync(
             async connection =>
             {
                 var counts = new long[buckets];
+                int[]? labels = null;
+                if (split is { } whole)
+                {
+                    await using var fromCounts = new NpgsqlCommand { Connection = connection };
+                    var countFilter = new StringBuilder();
+                    if (!await AddFilterAsync(connection, fromCounts, countFilter, filter, cancellationToken, alias: "c").ConfigureAwait(false))
+                    {
+                        return counts;
+                    }
+
+                    labels = await PostgresLineCounts.AddWholeMinutesAsync(fromCounts, countFilter.ToString(), range, buckets, whole, counts, cancellationToken)
+                        .ConfigureAwait(false);
+                    if (labels.Length == 0)
+                    {
+                        return counts;
+                    }
+                }
+
                 await using var command = new NpgsqlCommand { Connection = connection };
                 var where = new StringBuilder(" FROM lines l WHERE ");
                 AddRange(command, where, range);
@@ -124,6 +149,8 @@ internal sealed class PostgresConsoleStore : IConsoleStore
 
                 if (split is { } parts)
                 {
+                    command.Parameters.AddWithValue(labels!);
+                    where.Append(CultureInfo.InvariantCulture, $" AND l.label_no = ANY(${command.Parameters.Count})");
                     where.Append(PostgresLineCounts.EdgeCondition(command, parts));
                 }
 
@@ -135,21 +162,10 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 command.CommandText = string.Create(
                     CultureInfo.InvariantCulture,
                     $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - ${from}) * ${from + 1} / ${from + 2} AS bucket, count(*){where} GROUP BY bucket");
-                await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
-                    }
-                }
-
-                if (split is { } whole)
-                {
-                    await using var fromCounts = new NpgsqlCommand { Connection = connection };
-                    var countFilter = new StringBuilder();
-                    await AddFilterAsync(connection, fromCounts, countFilter, filter, cancellationToken, alias: "c").ConfigureAwait(false);
-                    await PostgresLineCounts.AddWholeMinutesAsync(fromCounts, countFilter.ToString(), range, buckets, whole, counts, cancellationToken)
-                        .ConfigureAwait(false);
+                    counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
                 }
 
                 return counts;
@@ -547,22 +563,18 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             sql.Append(CultureInfo.InvariantCulture, $" AND {column} {(numbers.Length == 1 ? "=" : "= ANY(")} ${command.Parameters.Count}{(numbers.Length == 1 ? "" : ")")}");
         }
 
-        if (filter.Hosts.Count > 0)
+        // Hosts and agents as the numbers of their files, looked up first: an array the planner
+        // can match against an index, where a subquery per row was what line_counts' plans did.
+        if (filter.Hosts.Count > 0 || filter.Agents.Count > 0)
         {
-            command.Parameters.AddWithValue(filter.Hosts.ToArray());
-            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = ANY(${command.Parameters.Count}))");
-        }
-
-        if (filter.Agents.Count > 0)
-        {
-            var uuids = filter.Agents.Select(PostgresDatabase.ParseUuid).OfType<Guid>().ToArray();
-            if (uuids.Length == 0)
+            var files = await FileNumbersAsync(connection, filter, cancellationToken).ConfigureAwait(false);
+            if (files.Length == 0)
             {
                 return false;
             }
 
-            command.Parameters.AddWithValue(uuids);
-            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no IN (SELECT file_no FROM files WHERE agent_uuid = ANY(${command.Parameters.Count}))");
+            command.Parameters.AddWithValue(files);
+            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no = ANY(${command.Parameters.Count})");
         }
 
         AnyOf(command, sql, filter.Contains, p => $"strpos(l.line, {p}) > 0");
@@ -588,6 +600,33 @@ internal sealed class PostgresConsoleStore : IConsoleStore
         }
 
         return true;
+    }
+
+    // The files of the filter's hosts and agents (both, when both are given).
+    private static async Task<long[]> FileNumbersAsync(NpgsqlConnection connection, LineFilter filter, CancellationToken cancellationToken)
+    {
+        var uuids = filter.Agents.Select(PostgresDatabase.ParseUuid).OfType<Guid>().ToArray();
+        if (filter.Agents.Count > 0 && uuids.Length == 0)
+        {
+            return [];
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid
+            WHERE ($1::text[] IS NULL OR a.hostname = ANY($1)) AND ($2::uuid[] IS NULL OR f.agent_uuid = ANY($2))
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = filter.Hosts.Count > 0 ? filter.Hosts.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = uuids.Length > 0 ? uuids : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
+        var numbers = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            numbers.Add(reader.GetInt64(0));
+        }
+
+        return [.. numbers];
     }
 
     private static async Task<int[]> NameNumbersAsync(NpgsqlConnection connection, IReadOnlyList<string> names, CancellationToken cancellationToken)

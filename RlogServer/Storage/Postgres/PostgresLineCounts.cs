@@ -112,11 +112,13 @@ internal static class PostgresLineCounts
     }
 
     /// <summary>
-    /// The counts' part of a histogram: per whole minute in [first, last) but the edge
-    /// minutes, the sum of the counts matching the filter, placed in the bucket that holds it.
+    /// The counts' part of a histogram: per whole minute in [first, last) but the edge minutes,
+    /// the sum of the counts matching the filter, placed in the bucket that holds it. Returns the
+    /// labels of every line in the range (from every minute the range touches), so that the
+    /// lines of the edge minutes can be read through the (label, ts) btree, exactly.
     /// <paramref name="filterSql"/> is a condition on <c>c</c> (label_no, file_no, severity_number).
     /// </summary>
-    public static async Task AddWholeMinutesAsync(
+    public static async Task<int[]> AddWholeMinutesAsync(
         NpgsqlCommand command,
         string filterSql,
         TimeRange range,
@@ -125,20 +127,30 @@ internal static class PostgresLineCounts
         long[] counts,
         CancellationToken cancellationToken)
     {
-        command.Parameters.AddWithValue(split.First.ToUniversalTime());
+        // Every minute the range touches: the partial ones at its ends too, for their labels.
+        command.Parameters.AddWithValue((split.First - Minute).ToUniversalTime());
         var first = command.Parameters.Count;
         command.Parameters.AddWithValue(split.Last.ToUniversalTime());
-        command.Parameters.Add(new NpgsqlParameter { Value = split.Edges.Select(e => e.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.CommandText = string.Create(
             CultureInfo.InvariantCulture,
-            $"SELECT c.minute, sum(c.lines)::bigint FROM line_counts c WHERE c.minute >= ${first} AND c.minute < ${first + 1} AND c.minute <> ALL(${first + 2}){filterSql} GROUP BY c.minute");
+            $"SELECT c.minute, c.label_no, sum(c.lines)::bigint FROM line_counts c WHERE c.minute >= ${first} AND c.minute <= ${first + 1}{filterSql} GROUP BY 1, 2");
+        var edges = split.Edges.Select(e => e.UtcTicks).ToHashSet();
+        var labels = new HashSet<int>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var minuteMs = reader.GetFieldValue<DateTimeOffset>(0).ToUnixTimeMilliseconds();
-            var bucket = (minuteMs - range.FromMilliseconds) * buckets / range.SpanMilliseconds;
-            counts[Math.Clamp(bucket, 0, buckets - 1)] += reader.GetInt64(1);
+            var minute = reader.GetFieldValue<DateTimeOffset>(0);
+            labels.Add(reader.GetInt32(1));
+            if (minute < split.First || minute >= split.Last || edges.Contains(minute.UtcTicks))
+            {
+                continue;
+            }
+
+            var bucket = (minute.ToUnixTimeMilliseconds() - range.FromMilliseconds) * buckets / range.SpanMilliseconds;
+            counts[Math.Clamp(bucket, 0, buckets - 1)] += reader.GetInt64(2);
         }
+
+        return [.. labels];
     }
 
     /// <summary>The condition on the lines for the edge minutes and the range's partial ends, which the counts leave out.</summary>

@@ -79,9 +79,6 @@ internal sealed class PostgresLineStore : ILineStore
     // How far back a query without a label looks first, then next (see QueryAsync).
     private static readonly TimeSpan[] QueryWindows = PostgresBrin.Windows;
 
-    // How many of the newest batches give the newest event time to start those windows from.
-    private const int AnchorBatches = 64;
-
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
         INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes, severity_number, severity_text)
@@ -218,7 +215,7 @@ internal sealed class PostgresLineStore : ILineStore
         // minute, hour, day, week, then everywhere: exact whatever the start, since when a window
         // open at its top holds enough lines, no line outside it can be newer.
         await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
-        var newest = await NewestRecentEventTimeAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
+        var newest = await PostgresBrin.NewestRecentEventTimeAsync(_dataSource, cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
         var end = query.Until is { } until && until < newest ? until : newest;
         foreach (var window in QueryWindows)
         {
@@ -236,16 +233,6 @@ internal sealed class PostgresLineStore : ILineStore
         }
 
         return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
-    }
-
-    // The newest event time among the lines of the latest batches (the BRIN on id finds them).
-    private async Task<DateTimeOffset?> NewestRecentEventTimeAsync(CancellationToken cancellationToken)
-    {
-        var lowestId = Math.Max(0, (await LastBatchNoAsync(cancellationToken).ConfigureAwait(false) - AnchorBatches) << IdShift);
-        await using var command = new NpgsqlCommand("SELECT max(ts) FROM lines WHERE id >= $1");
-        command.Parameters.AddWithValue(lowestId);
-        var newest = await RunAsync(command, byRange: true, c => c.ExecuteScalarAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
-        return newest is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
     }
 
     // from: only lines with an event time at or after it.
@@ -325,16 +312,8 @@ internal sealed class PostgresLineStore : ILineStore
         // From the batch sequence, not max(id): lines carry only a BRIN index on id, and any id
         // handed out so far is as good a starting point for following. Every line of a batch
         // numbered so far has an id below that of the next batch's first line.
-        var lastBatchNo = await LastBatchNoAsync(cancellationToken).ConfigureAwait(false);
+        var lastBatchNo = await PostgresBrin.LastBatchNoAsync(_dataSource, cancellationToken).ConfigureAwait(false);
         return lastBatchNo == 0 ? 0 : ((lastBatchNo + 1) << IdShift) - 1;
-    }
-
-    // The number of the latest batch given a number, 0 when there is none.
-    private async Task<long> LastBatchNoAsync(CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('batches', 'batch_no')::regclass), 0)");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
