@@ -1,6 +1,6 @@
 # rlog-agent as a container: the NativeAOT binary on a minimal, shell-less base, running as a
 # non-root user. Build from the repo root:  docker build -t rlog-agent .
-# README.md, "Running in production", shows how to run it.
+# docs/operations.md shows how to run it.
 
 # Build stage: the SDK plus what NativeAOT links with (clang, zlib headers). Same Ubuntu release
 # as the runtime stage, so the binary finds the glibc and OpenSSL it was linked against.

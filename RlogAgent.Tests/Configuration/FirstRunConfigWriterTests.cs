@@ -23,7 +23,7 @@ public sealed class FirstRunConfigWriterTests
         FirstRunConfigWriter.Write(new AgentOptions { ConfigPath = path, ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k" });
 
         Assert.That(File.ReadAllText(path), Is.EqualTo("""
-            # rlog-agent configuration, written at first run. See README.md, "Configuration".
+            # rlog-agent configuration, written at first run. See docs/configuration.md.
             server_addr: 'http://127.0.0.1:5000'
             project_key: 'k'
             batch_size: 1000

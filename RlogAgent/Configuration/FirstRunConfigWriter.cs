@@ -17,7 +17,7 @@ public static class FirstRunConfigWriter
     public static void Write(AgentOptions options)
     {
         var text = new StringBuilder()
-            .AppendLine("# rlog-agent configuration, written at first run. See README.md, \"Configuration\".");
+            .AppendLine("# rlog-agent configuration, written at first run. See docs/configuration.md.");
         var written = ScalarSettings.All.Where(s => s.WrittenAtFirstRun);
         foreach (var (section, settings) in ScalarSettings.Blocks(written))
         {

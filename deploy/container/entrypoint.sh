@@ -1,6 +1,6 @@
 #!/bin/sh
 # rlog-entrypoint: run an application with rlog-agent beside it in one container, the agent
-# shipping the files the application writes (README.md, "Companion: the agent beside an application").
+# shipping the files the application writes (docs/operations.md, "Companion: the agent beside an application").
 #
 #   ENTRYPOINT ["/usr/local/bin/rlog-entrypoint"]
 #   CMD ["/app/server", "--port", "8080"]
