@@ -35,6 +35,70 @@ public sealed class ConfigLoaderTests
     }
 
     [Test]
+    public void LoadFile_RelativePaths_ResolveAgainstTheFilesFolder_NotTheWorkingDirectory()
+    {
+        var folder = _temp.Combine("etc", "rlog");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "ca.pem"), "not checked here");
+        var path = Path.Combine(folder, "agent.yaml");
+        File.WriteAllText(path, """
+            server_addr: https://logs.example:443
+            project_key: k
+            state_dir: ../../var/state
+            tls:
+              ca_file: ca.pem
+            sources:
+              - label: app
+                path: logs/*.log
+                exclude: ["*.gz"]
+              - label: abs
+                path: /var/log/abs.log
+            """);
+
+        var options = ConfigLoader.LoadFile(path, _ => null);
+        using var printed = new StringWriter();
+        EffectiveConfigPrinter.Print(options, printed);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.StateDir, Is.EqualTo(_temp.Combine("var", "state")));
+            Assert.That(options.Tls.CaFile, Is.EqualTo(Path.Combine(folder, "ca.pem")));
+            Assert.That(options.Sources[0].Path, Is.EqualTo(Path.Combine(folder, "logs", "*.log")));
+            Assert.That(options.Sources[0].Exclude, Is.EqualTo(new[] { "*.gz" }), "excludes stay relative to what path matches");
+            Assert.That(options.Sources[1].Path, Is.EqualTo("/var/log/abs.log"));
+            Assert.That(printed.ToString(), Does.Contain(_temp.Combine("var", "state")).And.Contain(Path.Combine(folder, "logs", "*.log")), "--check-config shows them resolved");
+        });
+    }
+
+    [Test]
+    public void LoadFile_RelativeStateDirFromTheEnvironmentOrTheDefault_StaysRelativeToTheWorkingDirectory()
+    {
+        var path = Write("server_addr: http://127.0.0.1:5000\nproject_key: k\n");
+
+        var fromDefault = ConfigLoader.LoadFile(path, _ => null);
+        var fromEnvironment = ConfigLoader.LoadFile(path, name => name == "RLOG_STATE_DIR" ? "elsewhere" : null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fromDefault.StateDir, Is.EqualTo("state"));
+            Assert.That(fromEnvironment.StateDir, Is.EqualTo("elsewhere"));
+        });
+    }
+
+    [Test]
+    public void FirstRun_WrittenThenLoaded_KeepsTheSameStateFolder()
+    {
+        var path = _temp.Combine("config", "agent.yaml");
+        var written = new AgentOptions { ConfigPath = path, ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k" };
+        var before = written.StateDirFullPath;
+
+        FirstRunConfigWriter.Write(written);
+        var loaded = ConfigLoader.LoadFile(path, _ => null);
+
+        Assert.That(loaded.StateDirFullPath, Is.EqualTo(before), "identity and checkpoints are found again at the next start");
+    }
+
+    [Test]
     public void LoadFile_AllSettings_AreRead()
     {
         var path = Write("""

@@ -120,12 +120,53 @@ public sealed class DeploymentFilesTests
         {
             Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.LivenessPath));
             Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
-            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.ReadinessPath));
+            // Readiness on liveness: a server outage must not turn agents unready and stall a rollout.
+            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.LivenessPath));
+            Assert.That(Text(pod, "automountServiceAccountToken"), Is.EqualTo("false"));
             Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
             Assert.That(Text(Map(Map(nodeName, "valueFrom"), "fieldRef"), "fieldPath"), Is.EqualTo("spec.nodeName"));
             Assert.That(Text(Map(Map(container, "securityContext"), "seccompProfile"), "type"), Is.EqualTo("RuntimeDefault"));
             Assert.That(Text(pod, "priorityClassName"), Is.EqualTo(Text(Map(priorityClass, "metadata"), "name")), "the PriorityClass shipped in the same file");
             Assert.That(int.Parse(Text(priorityClass, "value"), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0), "above ordinary pods (priority 0)");
+        });
+    }
+
+    [Test]
+    public void ServerManifest_IsTheServiceTheAgentsShipTo_WithGrpcProbesAndSecrets()
+    {
+        var documents = new YamlStream();
+        documents.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "deploy", "kubernetes", "server.yaml"))));
+        var roots = documents.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+        var deployment = roots.Single(d => Text(d, "kind") == "Deployment");
+        var service = roots.Single(d => Text(d, "kind") == "Service");
+        var pod = Map(Map(Map(deployment, "spec"), "template"), "spec");
+        var container = (YamlMappingNode)((YamlSequenceNode)pod.Children["containers"]).Children.Single();
+        var args = ((YamlSequenceNode)container.Children["args"]).Children.Select(a => ((YamlScalarNode)a).Value!).ToList();
+        var ports = ((YamlSequenceNode)container.Children["ports"]).Children.Cast<YamlMappingNode>().ToDictionary(p => Text(p, "name"), p => Text(p, "containerPort"));
+        var servicePorts = ((YamlSequenceNode)Map(service, "spec").Children["ports"]).Children.Cast<YamlMappingNode>().ToDictionary(p => Text(p, "name"), p => Text(p, "port"));
+        var secretVariables = ((YamlSequenceNode)container.Children["env"]).Children.Cast<YamlMappingNode>()
+            .Where(e => Map(e, "valueFrom").Children.ContainsKey("secretKeyRef")).Select(e => Text(e, "name")).ToList();
+        var agentConfig = new YamlStream();
+        agentConfig.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "deploy", "kubernetes", "daemonset.yaml"))));
+        var configMap = agentConfig.Documents.Select(d => (YamlMappingNode)d.RootNode).Single(d => Text(d, "kind") == "ConfigMap");
+        var path = _temp.Combine("agent.yaml");
+        File.WriteAllText(path, Text(Map(configMap, "data"), "agent.yaml"));
+        var serverAddress = new Uri(ConfigLoader.LoadFile(path, name => name == "PROJECT_KEY" ? "key" : null).ServerAddr);
+        var serviceHost = $"{Text(Map(service, "metadata"), "name")}.{Text(Map(service, "metadata"), "namespace")}.svc";
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(serverAddress.Host, Is.EqualTo(serviceHost), "the agents' server_addr is this Service");
+            Assert.That(servicePorts["grpc"], Is.EqualTo(serverAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(args, Does.Contain($"--urls=http://0.0.0.0:{ports["grpc"]}"));
+            Assert.That(args, Does.Contain($"--console-listen=0.0.0.0:{ports["console"]}"));
+            Assert.That(args, Does.Contain($"--metrics-listen=0.0.0.0:{ports["metrics"]}"));
+            Assert.That(args.Single(a => a.StartsWith("--console-hosts=", StringComparison.Ordinal)), Does.Contain(serviceHost));
+            Assert.That(secretVariables, Is.EquivalentTo(new[] { "RLOG_DB", "RLOG_PROJECT_KEYS", "RLOG_VIEWER_KEYS" }), "no key or DSN in the file");
+            Assert.That(Text(Map(Map(container, "readinessProbe"), "grpc"), "port"), Is.EqualTo(ports["grpc"]), "the standard gRPC health service");
+            Assert.That(Text(Map(Map(container, "livenessProbe"), "grpc"), "port"), Is.EqualTo(ports["grpc"]));
+            Assert.That(Text(pod, "automountServiceAccountToken"), Is.EqualTo("false"));
+            Assert.That(Text(Map(container, "securityContext"), "runAsNonRoot"), Is.EqualTo("true"));
         });
     }
 

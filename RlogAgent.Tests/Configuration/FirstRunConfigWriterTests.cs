@@ -22,14 +22,15 @@ public sealed class FirstRunConfigWriterTests
 
         FirstRunConfigWriter.Write(new AgentOptions { ConfigPath = path, ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k" });
 
-        Assert.That(File.ReadAllText(path), Is.EqualTo("""
+        // The state folder absolute: the next start reads relative paths against the file's folder.
+        Assert.That(File.ReadAllText(path), Is.EqualTo($$"""
             # rlog-agent configuration, written at first run. See docs/configuration.md.
             server_addr: 'http://127.0.0.1:5000'
             project_key: 'k'
             batch_size: 1000
             flush_interval: 10        # seconds
             heartbeat_interval: 30    # seconds
-            state_dir: 'state'
+            state_dir: '{{Path.GetFullPath("state")}}'
             read_from: end
             # HTTP/2 keepalive pings, only while a call is open (servers refuse frequent pings).
             keepalive_interval: 60    # seconds

@@ -198,7 +198,35 @@ public static class ConfigLoader
             }
         }
 
+        ResolveRelativePaths(options, stateDirInFile: root.Children.Keys.Any(k => k is YamlScalarNode { Value: "state_dir" }));
         return options;
+    }
+
+    /// <summary>
+    /// Relative paths written in the file are relative to the file's folder, not to the working
+    /// directory the agent happens to start in: <c>state_dir</c>, each source's <c>path</c> (its
+    /// <c>exclude</c> patterns stay relative to what <c>path</c> matches), <c>tls.*_file</c>. A path
+    /// from the environment (<c>RLOG_STATE_DIR</c>) or a default stays relative to the working
+    /// directory. <c>--check-config</c> shows them resolved.
+    /// </summary>
+    private static void ResolveRelativePaths(AgentOptions options, bool stateDirInFile)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath)) ?? Directory.GetCurrentDirectory();
+        string Resolve(string path) => string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(folder, path));
+        if (stateDirInFile)
+        {
+            options.StateDir = Resolve(options.StateDir);
+        }
+
+        foreach (var source in options.Sources)
+        {
+            source.Path = Resolve(source.Path);
+        }
+
+        var tls = options.Tls;
+        tls.CaFile = tls.CaFile is null ? null : Resolve(tls.CaFile);
+        tls.CertFile = tls.CertFile is null ? null : Resolve(tls.CertFile);
+        tls.KeyFile = tls.KeyFile is null ? null : Resolve(tls.KeyFile);
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public static class FirstRunConfigWriter
     {
         var text = new StringBuilder()
             .AppendLine("# rlog-agent configuration, written at first run. See docs/configuration.md.");
+        // The state folder as an absolute path: a relative one in the file would be taken
+        // against the file's folder at the next start, not the working directory it means now.
+        options.StateDir = options.StateDirFullPath;
         var written = ScalarSettings.All.Where(s => s.WrittenAtFirstRun);
         foreach (var (section, settings) in ScalarSettings.Blocks(written))
         {

@@ -99,6 +99,54 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             cancellationToken,
             byRange).ConfigureAwait(false);
 
+    // Runs one query per range of event time, all in one round trip: "select" FROM lines l
+    // WHERE the range AND what addWhere adds, then groupBy; each row goes to read. One simple
+    // range query each, which PostgreSQL answers from an index; the same ranges ORed in one
+    // query let it choose a scan of the whole (label, ts) index instead.
+    private static async Task ReadRangesAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<(DateTimeOffset Low, DateTimeOffset High)> ranges,
+        Func<NpgsqlCommand, StringBuilder, Task<bool>> addWhere,
+        string select,
+        string groupBy,
+        Action<NpgsqlDataReader> read,
+        CancellationToken cancellationToken)
+    {
+        await using var template = new NpgsqlCommand();
+        template.Parameters.AddWithValue(DateTime.UnixEpoch);
+        template.Parameters.AddWithValue(DateTime.UnixEpoch);
+        var where = new StringBuilder(" FROM lines l WHERE l.ts >= $1 AND l.ts < $2");
+        if (ranges.Count == 0 || !await addWhere(template, where).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var sql = select + where + groupBy;
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var (low, high) in ranges)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddWithValue(low.ToUniversalTime());
+            command.Parameters.AddWithValue(high.ToUniversalTime());
+            foreach (var parameter in template.Parameters.Skip(2))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = parameter.Value, NpgsqlDbType = parameter.NpgsqlDbType });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                read(reader);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     // At most every few seconds per replica: each call looks at both days' BRIN indexes.
     private async Task SummarizeNewestAsync(CancellationToken cancellationToken)
     {
@@ -139,35 +187,27 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     }
                 }
 
-                await using var command = new NpgsqlCommand { Connection = connection };
-                var where = new StringBuilder(" FROM lines l WHERE ");
-                AddRange(command, where, range);
-                if (!await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
-                {
-                    return counts;
-                }
-
-                if (split is { } parts)
-                {
-                    command.Parameters.AddWithValue(labels!);
-                    where.Append(CultureInfo.InvariantCulture, $" AND l.label_no = ANY(${command.Parameters.Count})");
-                    where.Append(PostgresLineCounts.EdgeCondition(command, parts));
-                }
-
-                // Whole milliseconds, integer arithmetic: bucket k holds [from + k*span/buckets, ...).
-                command.Parameters.AddWithValue(range.FromMilliseconds);
-                var from = command.Parameters.Count;
-                command.Parameters.AddWithValue((long)buckets);
-                command.Parameters.AddWithValue(range.SpanMilliseconds);
-                command.CommandText = string.Create(
+                var bucketOf = string.Create(
                     CultureInfo.InvariantCulture,
-                    $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - ${from}) * ${from + 1} / ${from + 2} AS bucket, count(*){where} GROUP BY bucket");
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1);
-                }
+                    $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - {range.FromMilliseconds}) * {buckets} / {range.SpanMilliseconds} AS bucket, count(*)");
+                var ranges = split is { } parts ? PostgresLineCounts.EdgeRanges(range, parts) : [(range.From, range.To)];
+                await ReadRangesAsync(
+                    connection,
+                    ranges,
+                    async (command, where) =>
+                    {
+                        if (labels is not null)
+                        {
+                            command.Parameters.AddWithValue(labels);
+                            where.Append(CultureInfo.InvariantCulture, $" AND l.label_no = ANY(${command.Parameters.Count})");
+                        }
 
+                        return await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false);
+                    },
+                    bucketOf,
+                    " GROUP BY bucket",
+                    reader => counts[Math.Clamp(reader.GetInt64(0), 0, buckets - 1)] += reader.GetInt64(1),
+                    cancellationToken).ConfigureAwait(false);
                 return counts;
             },
             cancellationToken,
@@ -261,18 +301,22 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     }
                 }
 
-                await using (var edges = new NpgsqlCommand { Connection = connection })
-                {
-                    var where = new StringBuilder(" FROM lines l WHERE ");
-                    AddRange(edges, where, range);
-                    if (!await AddFilterAsync(connection, edges, where, filter, cancellationToken).ConfigureAwait(false))
+                var found = true;
+                await ReadRangesAsync(
+                    connection,
+                    PostgresLineCounts.EdgeRanges(range, split),
+                    async (command, where) => found = await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false),
+                    $"SELECT l.{key}, count(*)",
+                    " GROUP BY 1",
+                    reader =>
                     {
-                        return [];
-                    }
-
-                    where.Append(PostgresLineCounts.EdgeCondition(edges, split));
-                    edges.CommandText = $"SELECT l.{key}, count(*){where} GROUP BY 1";
-                    await AddAsync(edges).ConfigureAwait(false);
+                        var number = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+                        totals[number] = totals.GetValueOrDefault(number) + reader.GetInt64(1);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                if (!found)
+                {
+                    return [];
                 }
 
                 await using (var whole = new NpgsqlCommand { Connection = connection })

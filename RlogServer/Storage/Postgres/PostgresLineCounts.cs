@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Rlog.V1;
@@ -153,20 +152,16 @@ internal static class PostgresLineCounts
         return [.. labels];
     }
 
-    /// <summary>The condition on the lines for the edge minutes and the range's partial ends, which the counts leave out.</summary>
-    public static string EdgeCondition(NpgsqlCommand command, (DateTimeOffset First, DateTimeOffset Last, List<DateTimeOffset> Edges) split)
+    /// <summary>
+    /// The ranges of event time the counts leave out, to be read from the lines: the partial
+    /// minutes at the range's ends, and the edge minutes.
+    /// </summary>
+    public static List<(DateTimeOffset Low, DateTimeOffset High)> EdgeRanges(TimeRange range, (DateTimeOffset First, DateTimeOffset Last, List<DateTimeOffset> Edges) split)
     {
-        command.Parameters.AddWithValue(split.First.ToUniversalTime());
-        var first = command.Parameters.Count;
-        command.Parameters.AddWithValue(split.Last.ToUniversalTime());
-        var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $" AND (l.ts < ${first} OR l.ts >= ${first + 1}");
-        foreach (var edge in split.Edges)
-        {
-            command.Parameters.AddWithValue(edge.ToUniversalTime());
-            command.Parameters.AddWithValue((edge + Minute).ToUniversalTime());
-            sql.Append(CultureInfo.InvariantCulture, $" OR (l.ts >= ${command.Parameters.Count - 1} AND l.ts < ${command.Parameters.Count})");
-        }
-
-        return sql.Append(')').ToString();
+        var ranges = new List<(DateTimeOffset Low, DateTimeOffset High)> { (range.From, split.First) };
+        ranges.AddRange(split.Edges.Select(edge => (edge, edge + Minute)));
+        ranges.Add((split.Last, range.To));
+        ranges.RemoveAll(r => r.High <= r.Low);
+        return ranges;
     }
 }

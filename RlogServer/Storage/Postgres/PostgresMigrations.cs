@@ -144,6 +144,7 @@ internal static class PostgresMigrations
             lines bigint NOT NULL,
             PRIMARY KEY (minute, label_no, file_no, severity_number, day)
         );
+        CREATE INDEX line_counts_file ON line_counts (file_no, minute);
         INSERT INTO line_counts (day, minute, label_no, file_no, severity_number, lines)
         SELECT day, to_timestamp(floor(extract(epoch FROM ts) / 60) * 60), label_no, file_no, severity_number, count(*)
         FROM lines GROUP BY 1, 2, 3, 4, 5;
