@@ -104,6 +104,11 @@ internal static class ServerCommandLine
             Description = "The console shows an agent as down once it has been silent this long (45s, 10m, or seconds). Default 10m.",
         };
 
+        var checkConfig = new Option<bool>("--check-config")
+        {
+            Description = "Validate the flags and environment, print the effective settings with secrets masked, and exit: 0 if valid, 2 if not.",
+        };
+
         var root = new RootCommand("rlog-server: the reference rlog ingestion server (gRPC; SQLite or PostgreSQL).")
         {
             urls,
@@ -122,6 +127,7 @@ internal static class ServerCommandLine
             consoleHosts,
             agentLate,
             agentDown,
+            checkConfig,
             StatsCommand.Create(environment),
             TailCommand.Create(environment),
             QueryCommand.Create(environment),
@@ -190,6 +196,11 @@ internal static class ServerCommandLine
                     $"rlog-server: no project key: pass --project-key KEY or set {ProjectKeysVariable} (comma-separated).")
                     .ConfigureAwait(false);
                 return UsageErrorExitCode;
+            }
+
+            if (parse.GetValue(checkConfig))
+            {
+                return await CheckAsync(options, url, parse.InvocationConfiguration.Output, error).ConfigureAwait(false);
             }
 
             if (ListenCheck.FindTakenPort(url) is { } taken)
@@ -300,6 +311,79 @@ internal static class ServerCommandLine
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command. A usage error (an unknown argument, a
+    /// bad value) is one line naming it and the command's usage line on stderr, exit 2, not the
+    /// whole help.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration configuration, Func<string, string?>? environment = null)
+    {
+        var parsed = Create(environment).Parse(args);
+        if (parsed.Errors.Count == 0)
+        {
+            return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+
+        foreach (var problem in parsed.Errors)
+        {
+            await configuration.Error.WriteLineAsync($"rlog-server: {problem.Message}").ConfigureAwait(false);
+        }
+
+        var command = parsed.CommandResult.Command;
+        var path = command is RootCommand ? "rlog-server" : $"rlog-server {command.Name}";
+        var usage = command.Subcommands.Count > 0 ? $"{path} [command] [options]" : $"{path} [options]";
+        await configuration.Error.WriteLineAsync($"Usage: {usage}  (see '{path} --help')").ConfigureAwait(false);
+        return UsageErrorExitCode;
+    }
+
+    // --check-config: the same checks as a start, but the port and the database; then the
+    // effective settings, secrets masked.
+    private static async Task<int> CheckAsync(ServerOptions options, string url, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            options.Validate();
+            var expected = options.HasTls ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != expected)
+            {
+                throw new InvalidOperationException($"--urls: '{url}' is not an {expected}:// URL{(options.HasTls ? " (with --tls-cert)" : " (without --tls-cert)")}.");
+            }
+
+            DatabaseLocation.Parse(options.Database);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            await error.WriteLineAsync($"rlog-server: {ex.Message}").ConfigureAwait(false);
+            return UsageErrorExitCode;
+        }
+
+        var console = options.Console;
+        var settings = new (string Name, string Value)[]
+        {
+            ("urls", url),
+            ("db", Describe(options.Database)),
+            ("project keys", $"{options.ProjectKeys.Count} (masked)"),
+            ("retention", options.Retention is { } kept ? $"{kept.TotalDays:0.##} days" : "none (keep everything)"),
+            ("metrics listen", options.MetricsListen ?? "off"),
+            ("access ttl", $"{options.AccessTokenLifetime.TotalSeconds} s"),
+            ("refresh ttl", $"{options.RefreshTokenLifetime.TotalSeconds} s"),
+            ("tls cert", options.TlsCertificatePath ?? "none (h2c)"),
+            ("tls key", options.TlsKeyPath is null ? "none" : options.TlsKeyPath),
+            ("client ca", options.ClientCaPath ?? "none"),
+            ("console listen", console.Listen ?? "off"),
+            ("viewer keys", $"{console.ViewerKeys.Count} (masked)"),
+            ("console hosts", console.Hosts.Count == 0 ? "the listening address only" : string.Join(", ", console.Hosts)),
+            ("agent late", $"{console.AgentLate.TotalSeconds} s"),
+            ("agent down", $"{console.AgentDown.TotalSeconds} s"),
+        };
+        foreach (var (name, value) in settings)
+        {
+            await output.WriteLineAsync($"{name,-16}{value}").ConfigureAwait(false);
+        }
+
+        return 0;
     }
 
     /// <summary>The <c>--db</c> option; each command gets its own instance.</summary>

@@ -44,24 +44,24 @@ public sealed class ConsoleOptions
         if (ViewerKeys.Count == 0)
         {
             throw new InvalidOperationException(
-                "ViewerKeys: the console (--console-listen) needs at least one viewer key: pass --viewer-keys K1,K2, --viewer-keys-file FILE or set RLOG_VIEWER_KEYS.");
+                "--viewer-keys: the console (--console-listen) needs at least one viewer key: pass --viewer-keys K1,K2, --viewer-keys-file FILE or set RLOG_VIEWER_KEYS.");
         }
 
         if (ViewerKeys.Any(string.IsNullOrWhiteSpace))
         {
-            throw new InvalidOperationException("ViewerKeys: a viewer key is empty.");
+            throw new InvalidOperationException("--viewer-keys: a viewer key is empty.");
         }
 
         if (ViewerKeys.Intersect(projectKeys, StringComparer.Ordinal).Any())
         {
             throw new InvalidOperationException(
-                "ViewerKeys: a viewer key is also a project key; agents' keys must not open the console, so give viewers keys of their own.");
+                "--viewer-keys: a viewer key is also a project key; agents' keys must not open the console, so give viewers keys of their own.");
         }
 
         if (AgentLate <= TimeSpan.Zero || AgentDown <= AgentLate)
         {
             throw new InvalidOperationException(
-                $"AgentLate, AgentDown: need 0 < --agent-late < --agent-down, were {AgentLate.TotalSeconds:0.###} s and {AgentDown.TotalSeconds:0.###} s.");
+                $"--agent-late, --agent-down: need 0 < --agent-late < --agent-down, were {AgentLate.TotalSeconds:0.###} s and {AgentDown.TotalSeconds:0.###} s.");
         }
     }
 }

@@ -100,53 +100,53 @@ public sealed class ServerOptions
         if (ProjectKeys is null || ProjectKeys.Count == 0)
         {
             throw new InvalidOperationException(
-                "ProjectKeys: no project key is configured; pass --project-key KEY or set RLOG_PROJECT_KEYS.");
+                "--project-key: no project key is configured; pass --project-key KEY or set RLOG_PROJECT_KEYS.");
         }
 
         if (ProjectKeys.Any(string.IsNullOrWhiteSpace))
         {
-            throw new InvalidOperationException("ProjectKeys: a project key is empty.");
+            throw new InvalidOperationException("--project-key: a project key is empty.");
         }
 
         if (string.IsNullOrWhiteSpace(Database))
         {
-            throw new InvalidOperationException("Database: the database is empty.");
+            throw new InvalidOperationException("--db: the database is empty; pass a SQLite file path or a postgresql:// DSN.");
         }
 
         if (Retention is { } retention && retention <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException($"Retention: must be positive, was {retention}.");
+            throw new InvalidOperationException($"--retention: must be positive, was {retention}.");
         }
 
         if (AuthRequestsPerSecond <= 0 || AuthBurst <= 0)
         {
-            throw new InvalidOperationException("AuthRequestsPerSecond, AuthBurst: must be positive.");
+            throw new InvalidOperationException("AuthRequestsPerSecond, AuthBurst (settings of the server's host): must be positive.");
         }
 
         if (AccessTokenLifetime <= TimeSpan.Zero)
         {
             throw new InvalidOperationException(
-                $"AccessTokenLifetime: must be positive, was {AccessTokenLifetime}.");
+                $"--access-ttl: must be a positive number of seconds, was {AccessTokenLifetime.TotalSeconds}.");
         }
 
         if (RefreshTokenLifetime <= TimeSpan.Zero)
         {
             throw new InvalidOperationException(
-                $"RefreshTokenLifetime: must be positive, was {RefreshTokenLifetime}.");
+                $"--refresh-ttl: must be a positive number of seconds, was {RefreshTokenLifetime.TotalSeconds}.");
         }
 
         if ((TlsCertificatePath is null) != (TlsKeyPath is null))
         {
-            throw new InvalidOperationException("TlsCertificatePath, TlsKeyPath: give both --tls-cert and --tls-key, or neither.");
+            throw new InvalidOperationException("--tls-cert, --tls-key: give both, or neither.");
         }
 
         if (ClientCaPath is not null && TlsCertificatePath is null)
         {
-            throw new InvalidOperationException("ClientCaPath: mutual TLS (--client-ca) needs --tls-cert and --tls-key.");
+            throw new InvalidOperationException("--client-ca: mutual TLS needs --tls-cert and --tls-key too.");
         }
 
         Console.Validate(ProjectKeys);
-        foreach (var (field, path) in new[] { ("TlsCertificatePath", TlsCertificatePath), ("TlsKeyPath", TlsKeyPath), ("ClientCaPath", ClientCaPath) })
+        foreach (var (field, path) in new[] { ("--tls-cert", TlsCertificatePath), ("--tls-key", TlsKeyPath), ("--client-ca", ClientCaPath) })
         {
             if (path is not null && !File.Exists(path))
             {

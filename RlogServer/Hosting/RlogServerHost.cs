@@ -53,9 +53,8 @@ public static class RlogServerHost
         {
             throw new ArgumentException(
                 options.HasTls
-                    ? $"'{url}' is not an https:// URL; with a TLS certificate the server speaks HTTP/2 over TLS only."
-                    : $"'{url}' is not an http:// URL; without --tls-cert the server speaks h2c only.",
-                nameof(url));
+                    ? $"--urls: '{url}' is not an https:// URL; with --tls-cert the server speaks HTTP/2 over TLS only."
+                    : $"--urls: '{url}' is not an http:// URL; without --tls-cert the server speaks h2c only.");
         }
 
         // The empty builder reads no appsettings.json and no environment: what the server does

@@ -218,6 +218,68 @@ public sealed class ServerCommandLineTests
         return batches;
     }
 
+    [Test]
+    public async Task UnknownArgument_OneLineAndTheCommandsUsage_Exit2()
+    {
+        var (rootExit, _, rootError) = await InvokeWholeAsync("--bogus");
+        var (queryExit, _, queryError) = await InvokeWholeAsync("query", "--db", "x.db", "--colour", "red");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rootExit, Is.EqualTo(2));
+            Assert.That(rootError, Does.Contain("rlog-server: ").And.Contain("'--bogus'"));
+            Assert.That(rootError, Does.Contain("Usage: rlog-server [command] [options]"));
+            Assert.That(rootError, Does.Not.Contain("Description:"), "not the whole help");
+            Assert.That(rootError.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.LessThanOrEqualTo(3));
+            Assert.That(queryExit, Is.EqualTo(2));
+            Assert.That(queryError, Does.Contain("Usage: rlog-server query [options]"));
+        });
+    }
+
+    [Test]
+    public async Task CheckConfig_Valid_PrintsTheEffectiveSettingsWithSecretsMasked_Exit0()
+    {
+        var (exitCode, output, error) = await InvokeWholeAsync(
+            "--check-config", "--project-key", "pk-secret-1", "--db", "postgresql://rlog:pw-secret@db.example:5432/rlog",
+            "--console-listen", "127.0.0.1:8080", "--viewer-keys", "vk-secret-1", "--retention", "7d", "--agent-late", "45s");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero, error);
+            Assert.That(output, Does.Contain("console listen  127.0.0.1:8080"));
+            Assert.That(output, Does.Contain("retention       7 days"));
+            Assert.That(output, Does.Contain("agent late      45 s"));
+            Assert.That(output, Does.Contain("db.example"));
+            Assert.That(output, Does.Not.Contain("pk-secret-1").And.Not.Contain("vk-secret-1").And.Not.Contain("pw-secret"));
+        });
+    }
+
+    [TestCase("--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem", "--tls-cert")]
+    [TestCase("--agent-late", "soon", "--db", "x.db", "--agent-late")]
+    [TestCase("--console-listen", "127.0.0.1:8080", "--db", "x.db", "--viewer-keys")]
+    [TestCase("--urls", "https://127.0.0.1:5000", "--db", "x.db", "--urls")]
+    public async Task CheckConfig_Invalid_NamesTheFlag_Exit2(string flag1, string value1, string flag2, string value2, string named)
+    {
+        var (exitCode, output, error) = await InvokeWholeAsync("--check-config", "--project-key", "k", flag1, value1, flag2, value2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(error, Does.StartWith("rlog-server: " + named));
+            Assert.That(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "one line");
+            Assert.That(output, Is.Empty);
+        });
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> InvokeWholeAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await ServerCommandLine.InvokeAsync(args, new System.CommandLine.InvocationConfiguration { Output = output, Error = error }, _ => null)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
     {
         using var output = new StringWriter();

@@ -44,7 +44,7 @@ public sealed class RlogServerHostTests
 
         Assert.That(
             () => RlogServerHost.Build(options, "http://127.0.0.1:0"),
-            Throws.InvalidOperationException.With.Message.Contains("ProjectKeys"));
+            Throws.InvalidOperationException.With.Message.Contains("--project-key"));
     }
 
     [TestCase("https://127.0.0.1:0")]
