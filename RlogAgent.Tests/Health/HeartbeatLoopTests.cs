@@ -36,7 +36,7 @@ public sealed class HeartbeatLoopTests
     public async Task RunAsync_SavingARotatedTokenFailsWithIOException_NextBeatsStillGo()
     {
         using var channel = GrpcChannel.ForAddress(_server.Address);
-        var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), new AgentStateStore(_temp.Combine("state")), TestServer.ProjectKey, _temp.Combine("agent.yaml"), "test", NullLogger.Instance, TimeProvider.System);
+        var tokens = new TokenKeeper(new AuthService.AuthServiceClient(channel), new AgentStateStore(_temp.Combine("state")), TestServer.ProjectKey, _temp.Combine("agent.yaml"), "test", NullLogger.Instance, TimeProvider.System);
         await tokens.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
         var flaky = new FailingOnce(tokens);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));

@@ -47,7 +47,7 @@ public sealed class BackfillProgressTests
         _progress.Tick();
 
         Assert.That(_logger.Entries, Has.Count.EqualTo(1));
-        Assert.That(_logger.Entries[0].EventId.Id, Is.EqualTo(3));
+        Assert.That(_logger.Entries[0].EventId.Id, Is.EqualTo(503));
         Assert.That(_logger.Entries[0].Message, Is.EqualTo("Backfill: 200 lines/s, 4000 bytes/s read; 8000 bytes remaining in 2 files"));
     }
 
@@ -64,7 +64,7 @@ public sealed class BackfillProgressTests
         _time.Advance(BackfillProgress.Interval);
         _progress.Tick();
 
-        Assert.That(_logger.Entries.Select(e => e.EventId.Id), Is.EqualTo(new[] { 3, 4 }));
+        Assert.That(_logger.Entries.Select(e => e.EventId.Id), Is.EqualTo(new[] { 503, 504 }));
         Assert.That(_logger.Entries[1].Message, Is.EqualTo("Backfill done: 10 bytes remaining"));
     }
 

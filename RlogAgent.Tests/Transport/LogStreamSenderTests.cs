@@ -29,7 +29,7 @@ public sealed class LogStreamSenderTests
     private FaultPlan _faults = null!;
     private TestServer _server = null!;
     private GrpcChannel _channel = null!;
-    private TokenManager _tokens = null!;
+    private TokenKeeper _tokens = null!;
     private AgentCounters _counters = null!;
     private ConcurrentQueue<BatchReceipt> _confirmed = null!;
 
@@ -40,7 +40,7 @@ public sealed class LogStreamSenderTests
         _faults = new FaultPlan();
         _server = await TestServer.StartAsync(grpc: g => g.Interceptors.Add<FaultInjector>(_faults)).WaitAsync(Timeout);
         _channel = GrpcChannelFactory.Create(new AgentOptions { ServerAddr = _server.Address.ToString(), ProjectKey = TestServer.ProjectKey });
-        _tokens = new TokenManager(new AuthService.AuthServiceClient(_channel), new AgentStateStore(_temp.Combine("state")), TestServer.ProjectKey, _temp.Combine("agent.yaml"), "test", NullLogger.Instance, TimeProvider.System);
+        _tokens = new TokenKeeper(new AuthService.AuthServiceClient(_channel), new AgentStateStore(_temp.Combine("state")), TestServer.ProjectKey, _temp.Combine("agent.yaml"), "test", NullLogger.Instance, TimeProvider.System);
         await _tokens.StartAsync(CancellationToken.None).WaitAsync(Timeout);
         _counters = new AgentCounters();
         _confirmed = new ConcurrentQueue<BatchReceipt>();

@@ -28,9 +28,6 @@ internal static partial class CollectionLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Line in {Path} at offset {Offset} is longer than max_line_bytes: shipped a piece of {Bytes} bytes")]
     public static partial void LineSplit(ILogger logger, string path, long offset, int bytes);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "max_open_files ({Max}) reached: {Path} waits until another file is released")]
-    public static partial void TooManyOpenFiles(ILogger logger, int max, string path);
-
     [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Checkpoint file {Path} is unreadable ({Reason}); set aside as {Aside}. Files are read again from their start; the server drops lines it already has")]
     public static partial void CheckpointsCorrupt(ILogger logger, string path, string reason, string aside);
 

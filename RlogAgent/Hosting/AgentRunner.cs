@@ -60,7 +60,7 @@ public sealed class AgentRunner
     internal Func<ExponentialBackoff>? SourceRestartBackoff { get; init; }
 
     /// <summary>Registration and refresh state, once running.</summary>
-    public TokenManager? Tokens { get; private set; }
+    public TokenKeeper? Tokens { get; private set; }
 
     /// <summary>Files the collectors hold open now.</summary>
     public int OpenFiles => _openFiles?.Invoke() ?? 0;
@@ -97,7 +97,7 @@ public sealed class AgentRunner
 
         var connections = new ServerConnections();
         using var channel = GrpcChannelFactory.Create(o, connections);
-        var tokens = new TokenManager(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
+        var tokens = new TokenKeeper(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
         var health = new HealthState(TimeSpan.FromSeconds(o.HeartbeatInterval), _time);

@@ -15,11 +15,11 @@ public sealed class AgentMetrics
     public const string Prefix = "rlog_agent_";
 
     private readonly AgentCounters _counters;
-    private readonly TokenManager? _tokens;
+    private readonly TokenKeeper? _tokens;
     private readonly Func<int> _openFiles;
     private readonly string _version;
 
-    public AgentMetrics(AgentCounters counters, TokenManager? tokens, Func<int> openFiles, string version)
+    public AgentMetrics(AgentCounters counters, TokenKeeper? tokens, Func<int> openFiles, string version)
     {
         _counters = counters;
         _tokens = tokens;

@@ -21,8 +21,6 @@ public sealed class ByteBudget
 
     public long Used => Interlocked.Read(ref _used);
 
-    public long Capacity => _capacity;
-
     /// <summary>Takes <paramref name="bytes"/> at once when they fit; false when the caller must wait.</summary>
     public bool TryAcquire(long bytes)
     {

@@ -104,9 +104,6 @@ public sealed class LineChunk
         return _buffer.AsSpan(line.Start, line.Length);
     }
 
-    /// <summary>The last line's end in its file: where the checkpoint moves once all of the chunk is confirmed.</summary>
-    public long EndOffset => Count == 0 ? 0 : _lines[Count - 1].NextOffset;
-
     public void Add(in LineEntry line)
     {
         if (Count == _lines.Length)

@@ -23,9 +23,6 @@ public sealed class ExponentialBackoff
 
     public TimeSpan Max { get; }
 
-    /// <summary>Failures since the last <see cref="Reset"/>.</summary>
-    public int Attempts => _attempt;
-
     public TimeSpan Next()
     {
         var ceiling = Math.Min(Max.TotalMilliseconds, Initial.TotalMilliseconds * Math.Pow(2, Math.Min(_attempt, 30)));

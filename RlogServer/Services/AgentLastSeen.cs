@@ -53,6 +53,6 @@ internal sealed class AgentLastSeen
 
 internal static partial class AgentLastSeenLog
 {
-    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Could not record when agent {AgentUuid} was last seen: {Reason}")]
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Could not record when agent {AgentUuid} was last seen: {Reason}")]
     public static partial void NotRecorded(ILogger logger, string agentUuid, string reason);
 }

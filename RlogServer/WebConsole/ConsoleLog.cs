@@ -4,6 +4,6 @@ namespace RlogServer.WebConsole;
 
 internal static partial class ConsoleLog
 {
-    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Console on {Address} (sign in with a viewer key)")]
+    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Console on {Address} (sign in with a viewer key)")]
     public static partial void Serving(ILogger logger, string address);
 }

@@ -30,9 +30,6 @@ public readonly ref struct AssembledEvent
     /// <summary>The stream of the event's records; <see cref="LogIoStream.None"/> for plain lines and records that do not parse.</summary>
     public LogIoStream Stream { get; }
 
-    /// <summary>The <c>log.iostream</c> value: <c>stdout</c>, <c>stderr</c>, or null for no attribute.</summary>
-    public string? StreamName => EventAttributeNames.IoStreamValue(Stream);
-
     /// <summary>
     /// The event's name in its file, the wire's <c>offset</c>: the file offset of its first record's first
     /// byte. For the second and later pieces of one record longer than max_line_bytes, that offset plus

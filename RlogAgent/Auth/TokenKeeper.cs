@@ -12,7 +12,7 @@ namespace RlogAgent.Auth;
 /// refresh token is refused. A wrong project key (PERMISSION_DENIED) is said clearly and retried
 /// slowly; it never spins. One renewal at a time: concurrent callers wait for it and share its result.
 /// </summary>
-public sealed class TokenManager : ITokenSource
+public sealed class TokenKeeper : ITokenSource
 {
     /// <summary>Deadline of each Register and Refresh call.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
@@ -53,7 +53,7 @@ public sealed class TokenManager : ITokenSource
     private DateTimeOffset _refreshAt = DateTimeOffset.MinValue;
     private long _generation;
 
-    public TokenManager(AuthService.AuthServiceClient client, AgentStateStore state, string projectKey, string configPath, string agentVersion, ILogger logger, TimeProvider time)
+    public TokenKeeper(AuthService.AuthServiceClient client, AgentStateStore state, string projectKey, string configPath, string agentVersion, ILogger logger, TimeProvider time)
     {
         _client = client;
         _state = state;

@@ -8,7 +8,7 @@ using RlogAgent.Tests.Support;
 namespace RlogAgent.Tests.Auth;
 
 [TestFixture]
-public sealed class TokenManagerTests
+public sealed class TokenKeeperTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
@@ -38,7 +38,7 @@ public sealed class TokenManagerTests
         // The server's clock is the real one; the agent's is two hours ahead, so every
         // access_expires_at (15 minutes on) is already in the agent's past when it arrives.
         var agentClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(2));
-        var tokens = NewTokenManager(agentClock);
+        var tokens = NewTokenKeeper(agentClock);
         await tokens.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
         for (var i = 0; i < 5; i++)
@@ -53,10 +53,10 @@ public sealed class TokenManagerTests
     public async Task EnsureFreshAsync_HostClockAheadAndFallbackLifetimePassed_RefreshesOnce()
     {
         var agentClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(2));
-        var tokens = NewTokenManager(agentClock);
+        var tokens = NewTokenKeeper(agentClock);
         await tokens.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
-        agentClock.Advance(TokenManager.FallbackLifetime);
+        agentClock.Advance(TokenKeeper.FallbackLifetime);
         await tokens.EnsureFreshAsync(CancellationToken.None).WaitAsync(Timeout);
         await tokens.EnsureFreshAsync(CancellationToken.None).WaitAsync(Timeout);
 
@@ -67,7 +67,7 @@ public sealed class TokenManagerTests
     public async Task EnsureFreshAsync_ClocksAgreeAndLifetimeNearlyOver_Refreshes()
     {
         var agentClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var tokens = NewTokenManager(agentClock);
+        var tokens = NewTokenKeeper(agentClock);
         await tokens.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
         // The whole lifetime: what the agent measured is the lifetime plus the call's time in flight.
@@ -82,7 +82,7 @@ public sealed class TokenManagerTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task StartAsync_ServerIssuesSecret_StoredOwnerOnly()
     {
-        var tokens = NewTokenManager(TimeProvider.System);
+        var tokens = NewTokenKeeper(TimeProvider.System);
 
         await tokens.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
@@ -97,11 +97,11 @@ public sealed class TokenManagerTests
     [Test]
     public async Task RenewAsync_RefreshRefusedAndRestarted_ReRegistersUnderTheSameUuidWithItsSecret()
     {
-        var first = NewTokenManager(TimeProvider.System);
+        var first = NewTokenKeeper(TimeProvider.System);
         await first.StartAsync(CancellationToken.None).WaitAsync(Timeout);
         _server.Tokens.RevokeRefreshTokens(first.AgentUuid!);
 
-        var restarted = NewTokenManager(TimeProvider.System);
+        var restarted = NewTokenKeeper(TimeProvider.System);
         await restarted.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Multiple(() =>
@@ -115,12 +115,12 @@ public sealed class TokenManagerTests
     [Test]
     public async Task StartAsync_SecretFileLost_ServerGivesANewUuid()
     {
-        var first = NewTokenManager(TimeProvider.System);
+        var first = NewTokenKeeper(TimeProvider.System);
         await first.StartAsync(CancellationToken.None).WaitAsync(Timeout);
         _server.Tokens.RevokeRefreshTokens(first.AgentUuid!);
         File.Delete(_temp.Combine("state", AgentStateStore.SecretFileName));
 
-        var restarted = NewTokenManager(TimeProvider.System);
+        var restarted = NewTokenKeeper(TimeProvider.System);
         await restarted.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Multiple(() =>
@@ -137,11 +137,11 @@ public sealed class TokenManagerTests
         _server = await TestServer.StartAsync(options => options.IssueAgentSecrets = false).WaitAsync(Timeout);
         _channel.Dispose();
         _channel = GrpcChannel.ForAddress(_server.Address);
-        var first = NewTokenManager(TimeProvider.System);
+        var first = NewTokenKeeper(TimeProvider.System);
         await first.StartAsync(CancellationToken.None).WaitAsync(Timeout);
         _server.Tokens.RevokeRefreshTokens(first.AgentUuid!);
 
-        var restarted = NewTokenManager(TimeProvider.System);
+        var restarted = NewTokenKeeper(TimeProvider.System);
         await restarted.StartAsync(CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Multiple(() =>
@@ -151,11 +151,11 @@ public sealed class TokenManagerTests
         });
     }
 
-    private TokenManager NewTokenManager(TimeProvider clock)
+    private TokenKeeper NewTokenKeeper(TimeProvider clock)
     {
         var state = new AgentStateStore(_temp.Combine("state"));
         state.EnsureFolder();
-        return new TokenManager(
+        return new TokenKeeper(
             new AuthService.AuthServiceClient(_channel),
             state,
             TestServer.ProjectKey,
