@@ -71,6 +71,16 @@ public sealed class ConfigLoaderTests
     }
 
     [Test]
+    public void LoadFile_BadRegex_TheErrorIsASentence_NotAResourceKey()
+    {
+        var path = Write("server_addr: http://127.0.0.1:5000\nproject_key: k\nsources:\n  - label: a\n    path: /var/log/a.log\n    drop: [\"(unclosed\"]\n");
+
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path, _ => null));
+
+        Assert.That(error!.Message, Does.Contain("sources[0].drop[0]").And.Contain("Not enough )'s").And.Not.Contain("InsufficientClosingParentheses"));
+    }
+
+    [Test]
     public void LoadFile_RelativeStateDirFromTheEnvironmentOrTheDefault_StaysRelativeToTheWorkingDirectory()
     {
         var path = Write("server_addr: http://127.0.0.1:5000\nproject_key: k\n");

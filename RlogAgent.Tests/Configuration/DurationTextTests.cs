@@ -70,4 +70,13 @@ public sealed class DurationTextTests
 
         Assert.That(unknown, Is.EqualTo(new[] { ("RLOG_BACH_SIZE", "RLOG_BATCH_SIZE (batch_size)") }));
     }
+
+    [TestCase(250, "250 ms")]
+    [TestCase(2_500, "2.5 s")]
+    [TestCase(30_000, "30 s")]
+    [TestCase(60_000, "1 min")]
+    [TestCase(90_000, "1 min 30 s")]
+    [TestCase(7_500_000, "2 h 5 min")]
+    public void Format_ReadsAsAPersonWritesIt(long milliseconds, string expected) =>
+        Assert.That(DurationText.Format(TimeSpan.FromMilliseconds(milliseconds)), Is.EqualTo(expected));
 }

@@ -64,6 +64,9 @@ public sealed class TokenKeeper : ITokenSource
         _time = time;
     }
 
+    /// <summary>The server's address (server_addr), for log lines a person acts on.</summary>
+    public string Server { get; init; } = "";
+
     /// <summary>The current access token (null before the first registration). Never logged.</summary>
     public string? AccessToken => Volatile.Read(ref _access);
 
@@ -118,13 +121,13 @@ public sealed class TokenKeeper : ITokenSource
                 catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
                 {
                     var delay = _denied.Next();
-                    AuthLog.ProjectKeyRejected(_logger, _configPath, delay);
+                    AuthLog.ProjectKeyRejected(_logger, Server, _configPath, Configuration.DurationText.Format(delay));
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     var delay = _transient.Next();
-                    AuthLog.AuthUnavailable(_logger, _uuid is null ? "registration" : "token renewal", e.StatusCode.ToString(), e.Status.Detail, delay);
+                    AuthLog.AuthUnavailable(_logger, Server, _uuid is null ? "registration" : "token renewal", e.StatusCode.ToString(), e.Status.Detail, Configuration.DurationText.Format(delay));
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 }
             }

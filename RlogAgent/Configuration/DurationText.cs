@@ -9,6 +9,31 @@ namespace RlogAgent.Configuration;
 /// </summary>
 public static class DurationText
 {
+    /// <summary>
+    /// A duration as a person reads it in a log line: <c>250 ms</c>, <c>2.5 s</c>, <c>1 min 30 s</c>,
+    /// <c>2 h 5 min</c> (not <c>00:01:30</c>).
+    /// </summary>
+    public static string Format(TimeSpan duration)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (duration < TimeSpan.FromSeconds(1))
+        {
+            return string.Create(inv, $"{Math.Round(duration.TotalMilliseconds)} ms");
+        }
+
+        if (duration < TimeSpan.FromMinutes(1))
+        {
+            return string.Create(inv, $"{Math.Round(duration.TotalSeconds, 1):0.#} s");
+        }
+
+        if (duration < TimeSpan.FromHours(1))
+        {
+            return duration.Seconds == 0 ? string.Create(inv, $"{duration.Minutes} min") : string.Create(inv, $"{duration.Minutes} min {duration.Seconds} s");
+        }
+
+        return string.Create(inv, $"{(int)duration.TotalHours} h {duration.Minutes} min");
+    }
+
     /// <summary>What an error says the text should have been.</summary>
     public const string Expected = "a number of seconds or a duration such as 500ms, 5s, 10m, 2h, 7d";
 

@@ -97,7 +97,10 @@ public sealed class AgentRunner
 
         var connections = new ServerConnections();
         using var channel = GrpcChannelFactory.Create(o, connections);
-        var tokens = new TokenKeeper(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time);
+        var tokens = new TokenKeeper(new AuthService.AuthServiceClient(channel), state, o.ProjectKey, o.ConfigPath, AgentInfo.Version, _loggers.CreateLogger("rlog.auth"), _time)
+        {
+            Server = o.ServerAddr,
+        };
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
         var health = new HealthState(TimeSpan.FromSeconds(o.HeartbeatInterval), _time);
@@ -142,6 +145,7 @@ public sealed class AgentRunner
             _time)
         {
             Connections = connections,
+            Server = o.ServerAddr,
         };
         pipeline = new LogPipeline(o.BatchSize, TimeSpan.FromSeconds(o.FlushInterval), o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
         await using var pipelineScope = pipeline.ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal static partial class HostingLog
     public static partial void Interrupted(ILogger logger);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Source {Label} failed ({Reason}); starting it again from its checkpoints in {Delay}")]
-    public static partial void SourceRestarting(ILogger logger, string label, string reason, TimeSpan delay);
+    public static partial void SourceRestarting(ILogger logger, string label, string reason, string delay);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "Source {Label} failed {Failures} times in a row (last: {Reason}); giving up: the agent exits so its supervisor can act")]
     public static partial void SourceGivenUp(ILogger logger, string label, int failures, string reason);

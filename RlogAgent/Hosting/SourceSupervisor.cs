@@ -74,7 +74,7 @@ public sealed class SourceSupervisor
 
                 _counters.AddSourceRestart();
                 var delay = _backoff.Next();
-                HostingLog.SourceRestarting(_logger, _label, e.Message, delay);
+                HostingLog.SourceRestarting(_logger, _label, e.Message, Configuration.DurationText.Format(delay));
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);

@@ -107,6 +107,9 @@ public sealed class LogStreamSender : IAsyncDisposable
     /// </summary>
     public ServerConnections? Connections { get; init; }
 
+    /// <summary>The server's address (server_addr), for log lines a person acts on.</summary>
+    public string Server { get; init; } = "";
+
     /// <summary>How long the server may take to answer a completed call. Default <see cref="CommitTimeout"/>.</summary>
     public TimeSpan AnswerTimeout { get; init; } = CommitTimeout;
 
@@ -625,13 +628,13 @@ public sealed class LogStreamSender : IAsyncDisposable
         var delay = _backoff.Next();
         if (RetryableStatus.IsTransient(status.StatusCode) || status.StatusCode == StatusCode.Unauthenticated)
         {
-            TransportLog.SendFailed(_logger, status.StatusCode.ToString(), status.Detail, _pending.Count, delay);
+            TransportLog.SendFailed(_logger, Server, status.StatusCode.ToString(), status.Detail, _pending.Count, Configuration.DurationText.Format(delay));
         }
         else
         {
             // Not a code a retry is known to fix (UNIMPLEMENTED, PERMISSION_DENIED, ...): still
             // retried, as dropping lines is never the answer, but said louder.
-            TransportLog.SendRefused(_logger, status.StatusCode.ToString(), status.Detail, _pending.Count, delay);
+            TransportLog.SendRefused(_logger, Server, status.StatusCode.ToString(), status.Detail, _pending.Count, Configuration.DurationText.Format(delay));
         }
 
         if (status.StatusCode == StatusCode.Unauthenticated)

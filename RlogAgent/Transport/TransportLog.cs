@@ -7,11 +7,11 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Send call confirmed: {Batches} batches, {Lines} lines")]
     public static partial void Confirmed(ILogger logger, int batches, int lines);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Send failed ({Status}: {Detail}); {Batches} unconfirmed batches will be sent again in {Delay}")]
-    public static partial void SendFailed(ILogger logger, string status, string detail, int batches, TimeSpan delay);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Send to {Server} failed ({Status}: {Detail}); {Batches} unconfirmed batches will be sent again in {Delay}")]
+    public static partial void SendFailed(ILogger logger, string server, string status, string detail, int batches, string delay);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Server refused Send with {Status} ({Detail}), not a transient failure: check the server and server_addr. {Batches} unconfirmed batches are kept and sent again in {Delay}")]
-    public static partial void SendRefused(ILogger logger, string status, string detail, int batches, TimeSpan delay);
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Server {Server} refused Send with {Status} ({Detail}), not a transient failure: check the server and server_addr. {Batches} unconfirmed batches are kept and sent again in {Delay}")]
+    public static partial void SendRefused(ILogger logger, string server, string status, string detail, int batches, string delay);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Server reachable again; shipping resumed")]
     public static partial void Recovered(ILogger logger);
