@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Collection;
-using RlogAgent.Collection.Formats;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 using RlogAgent.Tests.Support;

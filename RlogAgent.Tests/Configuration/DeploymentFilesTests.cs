@@ -118,10 +118,10 @@ public sealed class DeploymentFilesTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.LivenessPath));
+            Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Hosting.MetricsEndpoint.LivenessPath));
             Assert.That(Text(Map(Map(container, "livenessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
             // Readiness on liveness: a server outage must not turn agents unready and stall a rollout.
-            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Metrics.MetricsEndpoint.LivenessPath));
+            Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "path"), Is.EqualTo(RlogAgent.Hosting.MetricsEndpoint.LivenessPath));
             Assert.That(Text(pod, "automountServiceAccountToken"), Is.EqualTo("false"));
             Assert.That(Text(Map(Map(container, "readinessProbe"), "httpGet"), "port"), Is.EqualTo(Text(port, "name")));
             Assert.That(Text(Map(Map(nodeName, "valueFrom"), "fieldRef"), "fieldPath"), Is.EqualTo("spec.nodeName"));

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
-using RlogServer.Storage;
 
 namespace RlogAgent.Tests.EndToEnd;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using RlogAgent.Configuration;
 using RlogAgent.Tests.Metrics;
 using RlogAgent.Tests.Support;
 

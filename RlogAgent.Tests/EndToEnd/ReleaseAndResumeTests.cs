@@ -1,4 +1,3 @@
-using RlogAgent.Collection;
 using RlogAgent.Tests.Metrics;
 using RlogAgent.Tests.Support;
 

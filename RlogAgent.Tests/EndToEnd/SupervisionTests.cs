@@ -1,7 +1,7 @@
+using RlogAgent.Common;
 using RlogAgent.Collection;
 using RlogAgent.Hosting;
 using RlogAgent.Tests.Support;
-using RlogAgent.Transport;
 
 namespace RlogAgent.Tests.EndToEnd;
 

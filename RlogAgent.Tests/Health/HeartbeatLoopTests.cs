@@ -1,11 +1,10 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Auth;
 using RlogAgent.Health;
-using RlogAgent.Pipeline;
 using RlogAgent.Tests.Support;
 using RlogAgent.Transport;
 

@@ -1,6 +1,6 @@
+using RlogAgent.Common;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Hosting;
-using RlogAgent.Metrics;
 using RlogAgent.Tests.Metrics;
 using RlogAgent.Tests.Support;
 

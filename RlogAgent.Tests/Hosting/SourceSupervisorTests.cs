@@ -1,9 +1,7 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection;
 using RlogAgent.Hosting;
-using RlogAgent.Pipeline;
-using RlogAgent.Transport;
 
 namespace RlogAgent.Tests.Hosting;
 

@@ -1,5 +1,5 @@
-using RlogAgent.Metrics;
-using RlogAgent.Pipeline;
+using RlogAgent.Hosting;
+using RlogAgent.Common;
 
 namespace RlogAgent.Tests.Metrics;
 

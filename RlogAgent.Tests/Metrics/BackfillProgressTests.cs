@@ -1,6 +1,6 @@
+using RlogAgent.Common;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Metrics;
-using RlogAgent.Pipeline;
 
 namespace RlogAgent.Tests.Metrics;
 

@@ -1,4 +1,4 @@
-using RlogAgent.Transport;
+using RlogAgent.Common;
 
 namespace RlogAgent.Tests.Transport;
 

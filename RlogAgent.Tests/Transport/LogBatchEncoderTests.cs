@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Rlog.V1;
 using RlogAgent.Tests.Support;

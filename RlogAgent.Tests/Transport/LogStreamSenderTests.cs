@@ -1,3 +1,4 @@
+using RlogAgent.Common;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Grpc.Core.Interceptors;
@@ -6,7 +7,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Auth;
 using RlogAgent.Configuration;
-using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 using RlogAgent.Transport;
 using RlogAgent.Tests.Support;

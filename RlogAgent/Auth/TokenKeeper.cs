@@ -1,3 +1,4 @@
+using RlogAgent.Common;
 using System.Runtime.InteropServices;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
+using RlogAgent.Common;
 using RlogAgent.Collection.Formats;
 using RlogAgent.Configuration;
-using RlogAgent.Metrics;
 
 namespace RlogAgent.Collection;
 

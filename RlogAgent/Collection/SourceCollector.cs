@@ -1,4 +1,4 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;

@@ -1,9 +1,8 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;
-using RlogAgent.Pipeline;
 using RlogAgent.Transport;
 
 namespace RlogAgent.Health;

@@ -1,3 +1,4 @@
+using RlogAgent.Common;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;

@@ -1,8 +1,6 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Collection;
-using RlogAgent.Pipeline;
-using RlogAgent.Transport;
 
 namespace RlogAgent.Hosting;
 

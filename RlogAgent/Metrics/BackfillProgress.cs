@@ -1,3 +1,4 @@
+using RlogAgent.Common;
 using Microsoft.Extensions.Logging;
 
 namespace RlogAgent.Metrics;

@@ -1,9 +1,7 @@
-using System.Text;
+using RlogAgent.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using Rlog.V1;
-using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Transport;

@@ -1,7 +1,6 @@
+using RlogServer.Common;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using RlogServer.Metrics;
-using RlogServer.Services;
 
 namespace RlogServer.Auth;
 

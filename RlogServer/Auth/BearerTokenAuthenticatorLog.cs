@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.Auth;
 
 internal static partial class BearerTokenAuthenticatorLog

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.Auth;
 
 // Tokens never appear in these messages, not even in part: an agent uuid is what identifies a call.

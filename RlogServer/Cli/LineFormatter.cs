@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RlogServer.Common;
 using RlogServer.Storage;
 
 namespace RlogServer.Cli;
@@ -80,6 +80,5 @@ internal static class LineFormatter
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    public static string Rfc3339(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Rfc3339(DateTimeOffset time) => TimeText.Rfc3339(time);
 }

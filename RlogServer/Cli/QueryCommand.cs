@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using System.CommandLine;
 using RlogServer.Storage;
 

@@ -1,7 +1,7 @@
+using RlogServer.Common;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
 using System.Data.Common;
 using RlogServer.Configuration;
 using RlogServer.Hosting;
@@ -181,7 +181,7 @@ internal static class ServerCommandLine
             {
                 try
                 {
-                    Metrics.MetricsListener.ParseListen(listen);
+                    ListenAddress.Parse(listen);
                 }
                 catch (ArgumentException ex)
                 {

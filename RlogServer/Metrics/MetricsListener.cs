@@ -1,7 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Prometheus;
+using RlogServer.Common;
 using RlogServer.Configuration;
 
 namespace RlogServer.Metrics;
@@ -34,7 +33,7 @@ internal sealed class MetricsListener : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        var (host, port) = ParseListen(listen);
+        var (host, port) = ListenAddress.Parse(listen);
         // "+" accepts any Host header: what an every-interface address means.
         var prefixHost = host is "0.0.0.0" or "*" or "::" ? "+" : host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
         _server = new MetricServer(prefixHost, port, ScrapePath, _metrics.Registry);
@@ -64,25 +63,4 @@ internal sealed class MetricsListener : IHostedService, IDisposable
     }
 
     public void Dispose() => _server?.Dispose();
-
-    /// <summary>
-    /// <c>host:port</c>, <c>[v6]:port</c>, or a bare <c>:port</c> or <c>port</c> (loopback); throws
-    /// <see cref="ArgumentException"/> naming <paramref name="option"/> otherwise. Port 0 (a free
-    /// port) only when <paramref name="allowAnyPort"/>.
-    /// </summary>
-    public static (string Host, int Port) ParseListen(
-        string listen, string option = "--metrics-listen", string example = "127.0.0.1:9465", bool allowAnyPort = false)
-    {
-        var text = listen.Trim();
-        var colon = text.LastIndexOf(':');
-        var host = colon < 0 ? string.Empty : text[..colon].Trim('[', ']');
-        var portText = colon < 0 ? text : text[(colon + 1)..];
-        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            || port > 65535 || (port == 0 && !allowAnyPort))
-        {
-            throw new ArgumentException($"{option}: '{listen}' is not host:port (for example {example})", nameof(listen));
-        }
-
-        return (host.Length == 0 ? "127.0.0.1" : host, port);
-    }
 }

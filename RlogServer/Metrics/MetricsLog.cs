@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.Metrics;
 
 internal static partial class MetricsLog

@@ -1,8 +1,8 @@
+using RlogServer.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogServer.Auth;
 using RlogServer.Configuration;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.Services;
 
 // Project keys, secrets and tokens are never logged; a refused caller is named by peer and

@@ -1,6 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogServer.Auth;
 using RlogServer.Storage;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.Services;
 
 internal static partial class AgentHealthServiceLog

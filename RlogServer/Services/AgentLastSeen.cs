@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using Microsoft.Extensions.Logging;
 using RlogServer.Storage;
 
 namespace RlogServer.Services;

@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using Grpc.Core;
 using Rlog.V1;
 using RlogServer.Configuration;

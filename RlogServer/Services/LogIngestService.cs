@@ -1,8 +1,7 @@
+using RlogServer.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using System.Data.Common;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogServer.Auth;
 using RlogServer.Metrics;

@@ -1,7 +1,5 @@
+using RlogServer.Common;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using RlogServer.Configuration;
 using RlogServer.Storage;
 using RlogServer.Storage.Console;
@@ -180,8 +178,8 @@ internal static class ConsoleApi
                 json.WriteString("next", next);
             }
 
-            json.WriteString("from", Cli.LineFormatter.Rfc3339(range.From));
-            json.WriteString("to", Cli.LineFormatter.Rfc3339(range.To));
+            json.WriteString("from", TimeText.Rfc3339(range.From));
+            json.WriteString("to", TimeText.Rfc3339(range.To));
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }
@@ -198,8 +196,8 @@ internal static class ConsoleApi
         await WriteJsonAsync(context, json =>
         {
             json.WriteStartObject();
-            json.WriteString("from", Cli.LineFormatter.Rfc3339(range.From));
-            json.WriteString("to", Cli.LineFormatter.Rfc3339(range.To));
+            json.WriteString("from", TimeText.Rfc3339(range.From));
+            json.WriteString("to", TimeText.Rfc3339(range.To));
             json.WriteNumber("step_seconds", range.SpanMilliseconds / 1000.0 / buckets);
             json.WriteStartArray("counts");
             foreach (var count in counts)

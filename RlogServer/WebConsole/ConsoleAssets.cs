@@ -1,7 +1,5 @@
 using System.Collections.Frozen;
-using System.Reflection;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
 
 namespace RlogServer.WebConsole;
 

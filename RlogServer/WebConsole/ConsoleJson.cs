@@ -1,6 +1,6 @@
+using RlogServer.Common;
 using System.Globalization;
 using System.Text.Json;
-using RlogServer.Cli;
 using RlogServer.Storage;
 using RlogServer.Storage.Console;
 
@@ -18,8 +18,8 @@ internal static class ConsoleJson
     {
         json.WriteStartObject();
         json.WriteString("id", line.Id.ToString(CultureInfo.InvariantCulture));
-        json.WriteString("time", LineFormatter.Rfc3339(line.Timestamp));
-        json.WriteString("received", LineFormatter.Rfc3339(line.ReceivedAt));
+        json.WriteString("time", TimeText.Rfc3339(line.Timestamp));
+        json.WriteString("received", TimeText.Rfc3339(line.ReceivedAt));
         json.WriteString("agent_uuid", line.AgentUuid);
         json.WriteString("host", line.Host);
         json.WriteString("label", line.Label);
@@ -53,7 +53,7 @@ internal static class ConsoleJson
         : line.SeverityNumber > 0 ? LevelName.Of(line.SeverityNumber)
         : null;
 
-    /// <summary>AGENT, with its status as of <paramref name="now"/>.</summary>
+    /// <summary>AGENT, with its <paramref name="status"/> (up, late or down).</summary>
     public static void WriteAgent(Utf8JsonWriter json, AgentSummary agent, string status)
     {
         var heartbeat = agent.LastHeartbeat;
@@ -62,8 +62,8 @@ internal static class ConsoleJson
         json.WriteString("host", agent.Host);
         json.WriteString("os", agent.Os);
         json.WriteString("version", agent.Version);
-        json.WriteString("first_seen", LineFormatter.Rfc3339(agent.FirstSeen));
-        json.WriteString("last_seen", LineFormatter.Rfc3339(agent.LastSeen));
+        json.WriteString("first_seen", TimeText.Rfc3339(agent.FirstSeen));
+        json.WriteString("last_seen", TimeText.Rfc3339(agent.LastSeen));
         json.WriteString("status", status);
         Number(json, "cpu", heartbeat?.Cpu);
         Number(json, "memory", heartbeat?.Memory);
@@ -80,7 +80,7 @@ internal static class ConsoleJson
         }
         else
         {
-            json.WriteString("last_heartbeat", LineFormatter.Rfc3339(heartbeat.ReceivedAt));
+            json.WriteString("last_heartbeat", TimeText.Rfc3339(heartbeat.ReceivedAt));
         }
 
         json.WriteEndObject();
@@ -90,7 +90,7 @@ internal static class ConsoleJson
     public static void WritePoint(Utf8JsonWriter json, StoredHeartbeat heartbeat)
     {
         json.WriteStartObject();
-        json.WriteString("time", LineFormatter.Rfc3339(heartbeat.ReceivedAt));
+        json.WriteString("time", TimeText.Rfc3339(heartbeat.ReceivedAt));
         json.WriteNumber("cpu", heartbeat.Cpu);
         json.WriteNumber("memory", heartbeat.Memory);
         json.WriteNumber("process_cpu", heartbeat.ProcessCpu);

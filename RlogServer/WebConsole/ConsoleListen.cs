@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -17,7 +18,7 @@ internal sealed record ConsoleListen(IPAddress Address, int Port)
     /// </summary>
     public static ConsoleListen Parse(string listen)
     {
-        var (host, port) = Metrics.MetricsListener.ParseListen(listen, "--console-listen", "127.0.0.1:8080", allowAnyPort: true);
+        var (host, port) = ListenAddress.Parse(listen, "--console-listen", "127.0.0.1:8080", allowAnyPort: true);
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
             return new ConsoleListen(IPAddress.Loopback, port);

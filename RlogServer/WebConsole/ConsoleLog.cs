@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RlogServer.WebConsole;
 
 internal static partial class ConsoleLog

@@ -1,7 +1,6 @@
+using RlogServer.Common;
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Http;
-using RlogServer.Cli;
 using RlogServer.Storage.Console;
 
 namespace RlogServer.WebConsole;
@@ -88,7 +87,7 @@ internal static class ConsoleRequest
         var from = Time(query, "from", now) ?? to - (defaultSpan ?? DefaultRange);
         if (from > to)
         {
-            throw BadParameterException.For("from", $"{LineFormatter.Rfc3339(from)} is after to ({LineFormatter.Rfc3339(to)})");
+            throw BadParameterException.For("from", $"{TimeText.Rfc3339(from)} is after to ({TimeText.Rfc3339(to)})");
         }
 
         return new TimeRange(from, to);

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using RlogServer.Storage;
-using RlogServer.Storage.Console;
 
 namespace RlogServer.WebConsole;
 

@@ -1,10 +1,10 @@
+using RlogAgent.Common;
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection.Parsing;
 using RlogAgent.Configuration;
-using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Benchmarks;

@@ -1,4 +1,4 @@
-using RlogAgent.Metrics;
+using RlogAgent.Common;
 using BenchmarkDotNet.Attributes;
 using RlogAgent.Pipeline;
 
@@ -51,7 +51,7 @@ public class PipelineBenchmarks
                 var lines = 0;
                 foreach (var chunk in chunks)
                 {
-                    pipeline!.OnConfirmed(new BatchReceipt(chunk.Count, chunk.FileBytes, [(chunk.Origin.FileId, chunk.EndOffset)]));
+                    pipeline!.OnConfirmed(new BatchReceipt(chunk.Count, chunk.FileBytes, [(chunk.Origin.FileId, chunk.Count == 0 ? 0 : chunk[chunk.Count - 1].NextOffset)]));
                     lines += chunk.Count;
                     chunk.Release();
                 }

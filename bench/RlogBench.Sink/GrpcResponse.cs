@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Microsoft.AspNetCore.Http;
 
 namespace RlogBench.Sink;
 

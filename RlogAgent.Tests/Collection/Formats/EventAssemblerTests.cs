@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Collection.Formats;
 using RlogAgent.Configuration;
-using RlogAgent.Pipeline;
 
 namespace RlogAgent.Tests.Collection.Formats;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
-using Google.Protobuf;
 using Rlog.V1;
 using RlogAgent.Collection.Parsing;
 using RlogAgent.Configuration;

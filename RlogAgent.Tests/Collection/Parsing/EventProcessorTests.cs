@@ -1,8 +1,8 @@
+using RlogAgent.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Collection.Parsing;
 using RlogAgent.Configuration;
-using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 using RlogAgent.Tests.Support;
 using RlogAgent.Transport;

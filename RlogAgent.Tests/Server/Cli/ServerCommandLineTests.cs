@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using System.CommandLine;
 using Rlog.V1;
 using RlogAgent.Tests.Server.Support;

@@ -1,11 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Storage;
-using RlogServer.WebConsole;
 
 namespace RlogAgent.Tests.Server.Console;
 

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Storage;

@@ -2,7 +2,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
-using RlogAgent.Tests.Support;
 
 using RlogServer.Storage;
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
 using RlogAgent.Tests.Support;
 using RlogServer.Configuration;

@@ -1,9 +1,8 @@
-using System.Buffers;
+using RlogAgent.Common;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
-using RlogAgent.Metrics;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Parsing;

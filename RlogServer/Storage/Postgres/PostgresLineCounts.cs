@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using NpgsqlTypes;
 using Rlog.V1;
 using RlogServer.Storage.Console;
 

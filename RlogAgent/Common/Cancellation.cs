@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace RlogAgent.Transport;
+namespace RlogAgent.Common;
 
 /// <summary>
 /// A call cancelled through its token ends with <see cref="RpcException"/> CANCELLED rather than

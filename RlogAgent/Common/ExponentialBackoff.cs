@@ -1,4 +1,4 @@
-namespace RlogAgent.Transport;
+namespace RlogAgent.Common;
 
 /// <summary>
 /// Delays between retries: doubling from <see cref="Initial"/> up to <see cref="Max"/>, each drawn

@@ -1,10 +1,11 @@
+using RlogAgent.Metrics;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
 using RlogAgent.Health;
 
-namespace RlogAgent.Metrics;
+namespace RlogAgent.Hosting;
 
 /// <summary>
 /// The agent's HTTP listener on <c>metrics.listen</c>: Prometheus text on <c>/metrics</c>, the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RlogServer.Cli;
+namespace RlogServer.Common;
 
 /// <summary>Durations on the command line: a whole number and a unit, <c>45s</c>, <c>10m</c>, <c>12h</c>, <c>7d</c>, <c>2w</c>.</summary>
 internal static class DurationText

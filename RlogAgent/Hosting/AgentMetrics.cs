@@ -1,6 +1,8 @@
+using RlogAgent.Metrics;
+using RlogAgent.Common;
 using RlogAgent.Auth;
 
-namespace RlogAgent.Metrics;
+namespace RlogAgent.Hosting;
 
 /// <summary>
 /// The agent's Prometheus metrics. <see cref="AgentCounters"/> stays the one source of truth: each

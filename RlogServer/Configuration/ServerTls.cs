@@ -1,8 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using RlogServer.Configuration;
 
-namespace RlogServer.Hosting;
+namespace RlogServer.Configuration;
 
 /// <summary>Kestrel's https settings from <see cref="ServerOptions"/>: the server certificate and, for mutual TLS, the CA client certificates must chain to.</summary>
 internal static class ServerTls

@@ -1,4 +1,4 @@
-namespace RlogServer.Services;
+namespace RlogServer.Common;
 
 /// <summary>
 /// What a client sent, made safe to log: cut to a bounded length and stripped of line breaks,

@@ -1,4 +1,4 @@
-namespace RlogServer.Cli;
+namespace RlogServer.Common;
 
 /// <summary>
 /// Level names as <c>query --level</c> takes them and as lines print them: OpenTelemetry's short

@@ -1,4 +1,4 @@
-namespace RlogAgent.Metrics;
+namespace RlogAgent.Common;
 
 /// <summary>Totals since the process started, shared by the components that count and the heartbeat that reports them.</summary>
 public sealed class AgentCounters
