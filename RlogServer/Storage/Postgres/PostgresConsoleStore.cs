@@ -11,15 +11,10 @@ namespace RlogServer.Storage.Postgres;
 /// first, so that one label is an equality on <c>lines_label_ts</c>, which PostgreSQL walks
 /// newest first and stops at the page's end.
 /// </summary>
-internal sealed class PostgresConsoleStore : IConsoleStore
+internal sealed partial class PostgresConsoleStore : IConsoleStore
 {
     /// <summary>How long one console query may run before PostgreSQL cancels it (the API answers 503).</summary>
     public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(30);
-
-    private const string HeartbeatColumns = """
-        h.agent_uuid, h.sent_at, h.received_at, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
-        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
-        """;
 
     private const string QueryCanceledSqlState = "57014";
 
@@ -77,7 +72,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             {
                 await using var command = new NpgsqlCommand { Connection = connection };
                 var chosen = new StringBuilder("SELECT * FROM lines l WHERE ");
-                AddRange(command, chosen, range);
+                PostgresLineFilter.AddRange(command, chosen, range);
                 if (after is { } position)
                 {
                     command.Parameters.AddWithValue(position.Time.ToUniversalTime());
@@ -86,7 +81,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     chosen.Append(CultureInfo.InvariantCulture, $" AND l.ts <= ${time} AND (l.ts, l.id) < (${time}, ${command.Parameters.Count})");
                 }
 
-                if (!await AddFilterAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
+                if (!await PostgresLineFilter.AddAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
                 {
                     return [];
                 }
@@ -98,54 +93,6 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             },
             cancellationToken,
             byRange).ConfigureAwait(false);
-
-    // Runs one query per range of event time, all in one round trip: "select" FROM lines l
-    // WHERE the range AND what addWhere adds, then groupBy; each row goes to read. One simple
-    // range query each, which PostgreSQL answers from an index; the same ranges ORed in one
-    // query let it choose a scan of the whole (label, ts) index instead.
-    private static async Task ReadRangesAsync(
-        NpgsqlConnection connection,
-        IReadOnlyList<(DateTimeOffset Low, DateTimeOffset High)> ranges,
-        Func<NpgsqlCommand, StringBuilder, Task<bool>> addWhere,
-        string select,
-        string groupBy,
-        Action<NpgsqlDataReader> read,
-        CancellationToken cancellationToken)
-    {
-        await using var template = new NpgsqlCommand();
-        template.Parameters.AddWithValue(DateTime.UnixEpoch);
-        template.Parameters.AddWithValue(DateTime.UnixEpoch);
-        var where = new StringBuilder(" FROM lines l WHERE l.ts >= $1 AND l.ts < $2");
-        if (ranges.Count == 0 || !await addWhere(template, where).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        var sql = select + where + groupBy;
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var (low, high) in ranges)
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.AddWithValue(low.ToUniversalTime());
-            command.Parameters.AddWithValue(high.ToUniversalTime());
-            foreach (var parameter in template.Parameters.Skip(2))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter.Value, NpgsqlDbType = parameter.NpgsqlDbType });
-            }
-
-            batch.BatchCommands.Add(command);
-        }
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        do
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                read(reader);
-            }
-        }
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-    }
 
     // At most every few seconds per replica: each call looks at both days' BRIN indexes.
     private async Task SummarizeNewestAsync(CancellationToken cancellationToken)
@@ -174,7 +121,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 {
                     await using var fromCounts = new NpgsqlCommand { Connection = connection };
                     var countFilter = new StringBuilder();
-                    if (!await AddFilterAsync(connection, fromCounts, countFilter, filter, cancellationToken, alias: "c").ConfigureAwait(false))
+                    if (!await PostgresLineFilter.AddAsync(connection, fromCounts, countFilter, filter, cancellationToken, alias: "c").ConfigureAwait(false))
                     {
                         return counts;
                     }
@@ -191,7 +138,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     CultureInfo.InvariantCulture,
                     $"SELECT (floor(extract(epoch FROM l.ts) * 1000)::bigint - {range.FromMilliseconds}) * {buckets} / {range.SpanMilliseconds} AS bucket, count(*)");
                 var ranges = split is { } parts ? PostgresLineCounts.EdgeRanges(range, parts) : [(range.From, range.To)];
-                await ReadRangesAsync(
+                await PostgresLineFilter.ReadRangesAsync(
                     connection,
                     ranges,
                     async (command, where) =>
@@ -202,7 +149,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                             where.Append(CultureInfo.InvariantCulture, $" AND l.label_no = ANY(${command.Parameters.Count})");
                         }
 
-                        return await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false);
+                        return await PostgresLineFilter.AddAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false);
                     },
                     bucketOf,
                     " GROUP BY bucket",
@@ -302,10 +249,10 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 }
 
                 var found = true;
-                await ReadRangesAsync(
+                await PostgresLineFilter.ReadRangesAsync(
                     connection,
                     PostgresLineCounts.EdgeRanges(range, split),
-                    async (command, where) => found = await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false),
+                    async (command, where) => found = await PostgresLineFilter.AddAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false),
                     $"SELECT l.{key}, count(*)",
                     " GROUP BY 1",
                     reader =>
@@ -324,7 +271,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                     whole.Parameters.AddWithValue(split.First.ToUniversalTime());
                     whole.Parameters.AddWithValue(split.Last.ToUniversalTime());
                     var where = new StringBuilder(" FROM line_counts c WHERE c.minute >= $1 AND c.minute < $2");
-                    await AddFilterAsync(connection, whole, where, filter, cancellationToken, alias: "c").ConfigureAwait(false);
+                    await PostgresLineFilter.AddAsync(connection, whole, where, filter, cancellationToken, alias: "c").ConfigureAwait(false);
                     whole.CommandText = $"SELECT c.{key}, sum(c.lines)::bigint{where} GROUP BY 1";
                     await AddAsync(whole).ConfigureAwait(false);
                 }
@@ -363,8 +310,8 @@ internal sealed class PostgresConsoleStore : IConsoleStore
             {
                 await using var command = new NpgsqlCommand { Connection = connection };
                 var where = new StringBuilder(" FROM lines l WHERE ");
-                AddRange(command, where, range);
-                if (!await AddFilterAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
+                PostgresLineFilter.AddRange(command, where, range);
+                if (!await PostgresLineFilter.AddAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
                 {
                     return [];
                 }
@@ -411,7 +358,7 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 var chosen = new StringBuilder(string.Create(
                     CultureInfo.InvariantCulture,
                     $"SELECT * FROM lines l WHERE l.id > $1 AND l.day >= DATE '{DateOnly.FromDateTime(receivedSince.UtcDateTime).AddDays(-1):yyyy-MM-dd}'"));
-                if (!await AddFilterAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
+                if (!await PostgresLineFilter.AddAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
                 {
                     return [];
                 }
@@ -436,95 +383,6 @@ internal sealed class PostgresConsoleStore : IConsoleStore
         {
             return ex.MessageText;
         }
-    }
-
-    public async Task<IReadOnlyList<AgentSummary>> AgentsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT a.agent_uuid, a.hostname, a.os, a.agent_version, a.first_registered_at,
-                   coalesce(a.last_seen, a.last_registered_at), {HeartbeatColumns}
-            FROM agents a
-            LEFT JOIN LATERAL (
-                SELECT * FROM heartbeats h WHERE h.agent_uuid = a.agent_uuid ORDER BY h.received_at DESC, h.id DESC LIMIT 1) h ON true
-            ORDER BY a.hostname COLLATE "C", a.agent_uuid
-            """);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var agents = new List<AgentSummary>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            agents.Add(new AgentSummary(
-                AgentUuid: reader.GetGuid(0).ToString(),
-                Host: reader.GetString(1),
-                Os: reader.GetString(2),
-                RegisteredVersion: reader.GetString(3),
-                FirstSeen: reader.GetFieldValue<DateTimeOffset>(4),
-                LastSeen: reader.GetFieldValue<DateTimeOffset>(5),
-                LastHeartbeat: reader.IsDBNull(6) ? null : ReadHeartbeat(reader, 6)));
-        }
-
-        return agents;
-    }
-
-    public async Task<IReadOnlyList<StoredHeartbeat>> HeartbeatsAsync(string agentUuid, TimeRange range, CancellationToken cancellationToken = default)
-    {
-        if (PostgresDatabase.ParseUuid(agentUuid) is not { } uuid)
-        {
-            return [];
-        }
-
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT {HeartbeatColumns} FROM heartbeats h
-            WHERE h.agent_uuid = $1 AND h.received_at >= $2 AND h.received_at < $3
-            ORDER BY h.received_at, h.id
-            """);
-        command.Parameters.AddWithValue(uuid);
-        command.Parameters.AddWithValue(range.From.ToUniversalTime());
-        command.Parameters.AddWithValue(range.To.ToUniversalTime());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var points = new List<StoredHeartbeat>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            points.Add(ReadHeartbeat(reader, 0));
-        }
-
-        return points;
-    }
-
-    public async Task TouchAgentAsync(string agentUuid, DateTimeOffset at, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "UPDATE agents SET last_seen = $2 WHERE agent_uuid = $1 AND (last_seen IS NULL OR last_seen < $2)");
-        command.Parameters.AddWithValue(Guid.Parse(agentUuid));
-        command.Parameters.AddWithValue(at.ToUniversalTime());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task CreateSessionAsync(byte[] sessionHash, DateTimeOffset createdAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "INSERT INTO console_sessions (session_hash, created_at, expires_at) VALUES ($1, $2, $3)");
-        command.Parameters.AddWithValue(sessionHash);
-        command.Parameters.AddWithValue(createdAt.ToUniversalTime());
-        command.Parameters.AddWithValue(expiresAt.ToUniversalTime());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<bool> IsSessionLiveAsync(byte[] sessionHash, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM console_sessions WHERE session_hash = $1 AND expires_at > $2)");
-        command.Parameters.AddWithValue(sessionHash);
-        command.Parameters.AddWithValue(now.ToUniversalTime());
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    public async Task DeleteSessionAsync(byte[] sessionHash, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "DELETE FROM console_sessions WHERE session_hash = $1 OR expires_at <= $2");
-        command.Parameters.AddWithValue(sessionHash);
-        command.Parameters.AddWithValue(now.ToUniversalTime());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // Runs a console query in a transaction of its own under the statement timeout. byRange: a
@@ -554,158 +412,4 @@ internal sealed class PostgresConsoleStore : IConsoleStore
                 ex);
         }
     }
-
-    private static void AddRange(NpgsqlCommand command, StringBuilder sql, TimeRange range)
-    {
-        command.Parameters.AddWithValue(range.From.ToUniversalTime());
-        command.Parameters.AddWithValue(range.To.ToUniversalTime());
-        sql.Append(CultureInfo.InvariantCulture, $"l.ts >= ${command.Parameters.Count - 1} AND l.ts < ${command.Parameters.Count}");
-    }
-
-    private static StoredHeartbeat ReadHeartbeat(NpgsqlDataReader reader, int first) =>
-        new(
-            AgentUuid: reader.GetGuid(first).ToString(),
-            Timestamp: reader.IsDBNull(first + 1) ? null : reader.GetFieldValue<DateTimeOffset>(first + 1),
-            ReceivedAt: reader.GetFieldValue<DateTimeOffset>(first + 2),
-            Cpu: reader.GetDouble(first + 3),
-            Memory: reader.GetDouble(first + 4),
-            AgentVersion: reader.GetString(first + 5),
-            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
-            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
-            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
-            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
-            FilesOpen: (uint)reader.GetInt64(first + 10),
-            ProcessCpu: reader.GetDouble(first + 11),
-            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
-        {
-            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
-            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
-        };
-
-    // The contract's FILTERS as SQL on lines l. False when they can match nothing (a label or
-    // source never stored, an agent that is no uuid): the caller answers empty without asking.
-    // alias: the lines (l), or line_counts (c), which has label_no, file_no and severity_number
-    // only (PostgresLineCounts.CanCount says when a filter needs no more).
-    private static async Task<bool> AddFilterAsync(
-        NpgsqlConnection connection, NpgsqlCommand command, StringBuilder sql, LineFilter filter, CancellationToken cancellationToken, string alias = "l")
-    {
-        foreach (var (column, names) in new[] { ($"{alias}.label_no", filter.Labels), ($"{alias}.source_no", filter.Sources) })
-        {
-            if (names.Count == 0)
-            {
-                continue;
-            }
-
-            var numbers = await NameNumbersAsync(connection, names, cancellationToken).ConfigureAwait(false);
-            if (numbers.Length == 0)
-            {
-                return false;
-            }
-
-            // One number as an equality: PostgreSQL 15 walks an index in order only for that.
-            command.Parameters.AddWithValue(numbers.Length == 1 ? numbers[0] : numbers);
-            sql.Append(CultureInfo.InvariantCulture, $" AND {column} {(numbers.Length == 1 ? "=" : "= ANY(")} ${command.Parameters.Count}{(numbers.Length == 1 ? "" : ")")}");
-        }
-
-        // Hosts and agents as the numbers of their files, looked up first: an array the planner
-        // can match against an index, where a subquery per row was what line_counts' plans did.
-        if (filter.Hosts.Count > 0 || filter.Agents.Count > 0)
-        {
-            var files = await FileNumbersAsync(connection, filter, cancellationToken).ConfigureAwait(false);
-            if (files.Length == 0)
-            {
-                return false;
-            }
-
-            command.Parameters.AddWithValue(files);
-            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.file_no = ANY(${command.Parameters.Count})");
-        }
-
-        AnyOf(command, sql, filter.Contains, p => $"strpos(l.line, {p}) > 0");
-        AnyOf(command, sql, filter.IContains.Select(LikePattern).ToList(), p => $"l.line ILIKE {p}");
-        foreach (var excluded in filter.Exclude)
-        {
-            command.Parameters.AddWithValue(excluded);
-            sql.Append(CultureInfo.InvariantCulture, $" AND strpos(l.line, ${command.Parameters.Count}) = 0");
-        }
-
-        AnyOf(command, sql, filter.Regex, p => $"l.line ~ {p}");
-        foreach (var attribute in filter.Attributes)
-        {
-            command.Parameters.AddWithValue(attribute.Key);
-            command.Parameters.AddWithValue(attribute.Values.ToArray());
-            sql.Append(CultureInfo.InvariantCulture, $" AND (l.attributes ->> ${command.Parameters.Count - 1}) = ANY(${command.Parameters.Count})");
-        }
-
-        if (filter.MinSeverity is { } minSeverity)
-        {
-            command.Parameters.AddWithValue((short)minSeverity);
-            sql.Append(CultureInfo.InvariantCulture, $" AND {alias}.severity_number >= ${command.Parameters.Count}");
-        }
-
-        return true;
-    }
-
-    // The files of the filter's hosts and agents (both, when both are given).
-    private static async Task<long[]> FileNumbersAsync(NpgsqlConnection connection, LineFilter filter, CancellationToken cancellationToken)
-    {
-        var uuids = filter.Agents.Select(PostgresDatabase.ParseUuid).OfType<Guid>().ToArray();
-        if (filter.Agents.Count > 0 && uuids.Length == 0)
-        {
-            return [];
-        }
-
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid
-            WHERE ($1::text[] IS NULL OR a.hostname = ANY($1)) AND ($2::uuid[] IS NULL OR f.agent_uuid = ANY($2))
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = filter.Hosts.Count > 0 ? filter.Hosts.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = uuids.Length > 0 ? uuids : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
-        var numbers = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            numbers.Add(reader.GetInt64(0));
-        }
-
-        return [.. numbers];
-    }
-
-    private static async Task<int[]> NameNumbersAsync(NpgsqlConnection connection, IReadOnlyList<string> names, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT name_no FROM names WHERE name_key = ANY($1)", connection);
-        command.Parameters.AddWithValue(names.Select(PostgresNames.NameKey).ToArray());
-        var numbers = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            numbers.Add(reader.GetInt32(0));
-        }
-
-        return [.. numbers];
-    }
-
-    // (condition($n) OR condition($n+1) ...), each value a parameter.
-    private static void AnyOf(NpgsqlCommand command, StringBuilder sql, IReadOnlyList<string> values, Func<string, string> condition)
-    {
-        if (values.Count == 0)
-        {
-            return;
-        }
-
-        sql.Append(" AND (");
-        for (var i = 0; i < values.Count; i++)
-        {
-            command.Parameters.AddWithValue(values[i]);
-            sql.Append(i == 0 ? "" : " OR ").Append(condition("$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        sql.Append(')');
-    }
-
-    // %text% for ILIKE, its own wildcards and the escape character taken literally.
-    private static string LikePattern(string text) =>
-        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Rlog.V1;
@@ -14,7 +13,7 @@ namespace RlogServer.Storage.Postgres;
 /// label, source and file (<see cref="PostgresNames"/>), and their id is the batch's number
 /// times 2^24 plus their place in the batch.
 /// </summary>
-internal sealed class PostgresLineStore : ILineStore
+internal sealed partial class PostgresLineStore : ILineStore
 {
     // A line's id is (batch_no << IdShift) + its place in the batch, so a batch may hold up to
     // 2^24 lines: more than a 4 MiB message can carry.
@@ -137,183 +136,6 @@ internal sealed class PostgresLineStore : ILineStore
             await _partitions.EnsureAsync(day, cancellationToken).ConfigureAwait(false);
             return await StoreOnceAsync(uuid, day, batch, receivedAt, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    public long CountLines(string? agentUuid = null)
-    {
-        if (agentUuid is null)
-        {
-            return PostgresDatabase.Count(_dataSource, "SELECT count(*) FROM lines");
-        }
-
-        return PostgresDatabase.ParseUuid(agentUuid) is { } uuid
-            ? PostgresDatabase.Count(
-                _dataSource,
-                "SELECT count(*) FROM lines l JOIN files f ON f.file_no = l.file_no WHERE f.agent_uuid = $1",
-                uuid)
-            : 0;
-    }
-
-    public IReadOnlyList<StoredLine> ReadLines(string? agentUuid = null)
-    {
-        using var command = _dataSource.CreateCommand();
-        if (agentUuid is null)
-        {
-            command.CommandText = $"SELECT {Columns}{Joined("lines")} ORDER BY l.id";
-        }
-        else if (PostgresDatabase.ParseUuid(agentUuid) is { } uuid)
-        {
-            command.CommandText = $"SELECT {Columns}{Joined("lines")} WHERE f.agent_uuid = $1 ORDER BY l.id";
-            command.Parameters.AddWithValue(uuid);
-        }
-        else
-        {
-            return [];
-        }
-
-        using var reader = command.ExecuteReader();
-        var lines = new List<StoredLine>();
-        while (reader.Read())
-        {
-            lines.Add(PostgresLineRows.ReadLine(reader));
-        }
-
-        return lines;
-    }
-
-    public IReadOnlyList<LabelCount> CountLinesByLabel()
-    {
-        using var command = _dataSource.CreateCommand("""
-            SELECT n.name, c.lines
-            FROM (SELECT label_no, count(*) AS lines FROM lines GROUP BY label_no) c
-            JOIN names n ON n.name_no = c.label_no
-            ORDER BY c.lines DESC, n.name COLLATE "C"
-            """);
-        using var reader = command.ExecuteReader();
-        var counts = new List<LabelCount>();
-        while (reader.Read())
-        {
-            counts.Add(new LabelCount(reader.GetString(0), reader.GetInt64(1)));
-        }
-
-        return counts;
-    }
-
-    public async Task<IReadOnlyList<StoredLine>> QueryAsync(LineQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Label is not null)
-        {
-            // (label_no, ts) answers it from the index, exactly.
-            return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Without a label there is no btree on the event time alone (it cost a quarter of the
-        // database's CPU per line stored), only a BRIN: cheap to keep, and it skips whatever
-        // lies outside a time range. So the newest lines are looked for in the last second
-        // before the newest event time of the latest batches (or the query's end), then the last
-        // minute, hour, day, week, then everywhere: exact whatever the start, since when a window
-        // open at its top holds enough lines, no line outside it can be newer.
-        await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
-        var newest = await PostgresBrin.NewestRecentEventTimeAsync(_dataSource, cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
-        var end = query.Until is { } until && until < newest ? until : newest;
-        foreach (var window in QueryWindows)
-        {
-            var from = end - window;
-            if (query.Since is { } since && since >= from)
-            {
-                break;
-            }
-
-            var lines = await QueryWindowAsync(query, from, cancellationToken).ConfigureAwait(false);
-            if (lines.Count >= query.Limit)
-            {
-                return lines;
-            }
-        }
-
-        return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
-    }
-
-    // from: only lines with an event time at or after it.
-    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand();
-        var chosen = new StringBuilder("SELECT * FROM lines l WHERE true");
-        if (!AddFilters(command, chosen, query))
-        {
-            return [];
-        }
-
-        if (from is { } windowStart)
-        {
-            command.Parameters.AddWithValue(windowStart);
-            chosen.Append(" AND l.ts >= $").Append(command.Parameters.Count);
-        }
-
-        const string Order = " ORDER BY l.ts DESC, l.id DESC";
-        chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
-        command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
-        var byRange = query.Label is null && from is not null;
-        var lines = await RunAsync(command, byRange, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
-        lines.Reverse();
-        return lines;
-    }
-
-    // Runs a query on a connection of its own. byRange: one that a BRIN range (of id or ts)
-    // answers, run with sequential scans off: a day's partition has no statistics until
-    // autovacuum analyzes it, and the planner's guess without them (a third of the rows in any
-    // range) reads the whole partition instead.
-    private async Task<T> RunAsync<T>(NpgsqlCommand command, bool byRange, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        command.Connection = connection;
-        if (!byRange)
-        {
-            return await run(command).ConfigureAwait(false);
-        }
-
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var noScans = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
-        {
-            await noScans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        command.Transaction = transaction;
-        var result = await run(command).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
-    }
-
-    public async Task<IReadOnlyList<StoredLine>> ReadAfterAsync(LineQuery query, long afterId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        await using var command = new NpgsqlCommand();
-        command.Parameters.AddWithValue(afterId);
-        var chosen = new StringBuilder("SELECT * FROM lines l WHERE l.id > $1");
-        if (!AddFilters(command, chosen, query))
-        {
-            return [];
-        }
-
-        if (query.ReceivedSince is { } since)
-        {
-            // The day before too: a replica's clock may lag the reader's.
-            chosen.Append(DayBound(DateOnly.FromDateTime(since.UtcDateTime).AddDays(-1)));
-        }
-
-        chosen.Append(" ORDER BY l.id LIMIT ").Append(query.Limit);
-        command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")} ORDER BY l.id";
-        return await RunAsync(command, byRange: true, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<long> MaxIdAsync(CancellationToken cancellationToken = default)
-    {
-        // From the batch sequence, not max(id): lines carry only a BRIN index on id, and any id
-        // handed out so far is as good a starting point for following. Every line of a batch
-        // numbered so far has an id below that of the next batch's first line.
-        var lastBatchNo = await PostgresBrin.LastBatchNoAsync(_dataSource, cancellationToken).ConfigureAwait(false);
-        return lastBatchNo == 0 ? 0 : ((lastBatchNo + 1) << IdShift) - 1;
     }
 
     public async Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
@@ -489,65 +311,6 @@ internal sealed class PostgresLineStore : ILineStore
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    // A literal lower bound on the day partition, so that the planner prunes the older ones.
-    private static string DayBound(DateOnly day) =>
-        string.Create(CultureInfo.InvariantCulture, $" AND l.day >= DATE '{day:yyyy-MM-dd}'");
-
-    // False when a filter can match nothing (an agent that is no uuid).
-    private static bool AddFilters(NpgsqlCommand command, StringBuilder sql, LineQuery query)
-    {
-        if (query.Label is not null)
-        {
-            // A label never stored has no number: the subquery is null and nothing matches.
-            command.Parameters.AddWithValue(PostgresNames.NameKey(query.Label));
-            sql.Append(" AND l.label_no = (SELECT name_no FROM names WHERE name_key = $").Append(command.Parameters.Count).Append(')');
-        }
-
-        if (query.AgentUuid is not null)
-        {
-            if (PostgresDatabase.ParseUuid(query.AgentUuid) is not { } uuid)
-            {
-                return false;
-            }
-
-            command.Parameters.AddWithValue(uuid);
-            sql.Append(" AND l.file_no IN (SELECT file_no FROM files WHERE agent_uuid = $").Append(command.Parameters.Count).Append(')');
-        }
-
-        if (query.Host is not null)
-        {
-            command.Parameters.AddWithValue(query.Host);
-            sql.Append(" AND l.file_no IN (SELECT f.file_no FROM files f JOIN agents a ON a.agent_uuid = f.agent_uuid WHERE a.hostname = $")
-                .Append(command.Parameters.Count).Append(')');
-        }
-
-        if (query.Since is { } since)
-        {
-            command.Parameters.AddWithValue(since.ToUniversalTime());
-            sql.Append(" AND l.ts >= $").Append(command.Parameters.Count);
-        }
-
-        if (query.Until is { } until)
-        {
-            command.Parameters.AddWithValue(until.ToUniversalTime());
-            sql.Append(" AND l.ts < $").Append(command.Parameters.Count);
-        }
-
-        if (query.MinSeverity is { } minSeverity)
-        {
-            command.Parameters.AddWithValue((short)minSeverity);
-            sql.Append(" AND l.severity_number >= $").Append(command.Parameters.Count);
-        }
-
-        if (query.Contains is not null)
-        {
-            command.Parameters.AddWithValue(query.Contains);
-            sql.Append(" AND strpos(l.line, $").Append(command.Parameters.Count).Append(") > 0");
-        }
-
-        return true;
     }
 
     // What one batch's COPY writes: its lines, their numbers, the first line's id.
