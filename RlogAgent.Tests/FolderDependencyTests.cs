@@ -4,7 +4,7 @@ using System.Reflection.Emit;
 namespace RlogAgent.Tests;
 
 /// <summary>
-/// No folder of either program uses a folder that uses it back (directly or through others):
+/// The programs' structure. No folder of either program uses a folder that uses it back (directly or through others):
 /// the layers can be read, and changed, one at a time. A folder is a namespace's second part
 /// (<c>RlogAgent.Collection.Parsing</c> is Collection). Uses are read from the compiled code: the
 /// types a type derives from, its members' types, and every type, method and field its method
@@ -32,6 +32,29 @@ public sealed class FolderDependencyTests
         {
             Assert.That(uses.Keys, Has.Count.GreaterThan(4), "the folders were found");
             Assert.That(cycles, Is.Empty, string.Join("\n", uses.Select(u => $"{u.Key} -> {string.Join(", ", u.Value.Order())}")));
+        });
+    }
+
+    [TestCase("RlogAgent")]
+    [TestCase("RlogServer")]
+    public void NoSourceFile_IsOver500Lines(string project)
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        var sources = Directory.EnumerateFiles(Path.Combine(folder!.FullName, project), "*.cs", SearchOption.AllDirectories)
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(path => (Path: Path.GetRelativePath(folder.FullName, path), Lines: File.ReadLines(path).Count()))
+            .ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sources, Has.Count.GreaterThan(20));
+            Assert.That(sources.Where(s => s.Lines > 500).Select(s => $"{s.Path}: {s.Lines}"), Is.Empty, "split by job");
         });
     }
 
