@@ -118,8 +118,8 @@ public sealed class SourceCollectorTests
         var options = new AgentOptions
         {
             ReadFrom = ReadFrom.Beginning,
-            PollInterval = 0.05,
-            RotateWait = 0.2,
+            PollInterval = TimeSpan.FromSeconds(0.05),
+            RotateWait = TimeSpan.FromSeconds(0.2),
             StateDir = _temp.Combine("state"),
         };
         var source = new SourceOptions { Label = label, Path = _temp.Combine("logs", pattern) };

@@ -25,8 +25,8 @@ public sealed class ConfigLoaderTests
         {
             Assert.That(options.ServerAddr, Is.EqualTo("http://127.0.0.1:5000"));
             Assert.That(options.BatchSize, Is.EqualTo(1000));
-            Assert.That(options.FlushInterval, Is.EqualTo(10));
-            Assert.That(options.HeartbeatInterval, Is.EqualTo(30));
+            Assert.That(options.FlushInterval.TotalSeconds, Is.EqualTo(10));
+            Assert.That(options.HeartbeatInterval.TotalSeconds, Is.EqualTo(30));
             Assert.That(options.StateDir, Is.EqualTo("state"));
             Assert.That(options.ReadFrom, Is.EqualTo(ReadFrom.End));
             Assert.That(options.Sources, Has.Count.EqualTo(1));
@@ -139,18 +139,18 @@ public sealed class ConfigLoaderTests
         Assert.Multiple(() =>
         {
             Assert.That(o.BatchSize, Is.EqualTo(50));
-            Assert.That(o.FlushInterval, Is.EqualTo(2.5));
-            Assert.That(o.HeartbeatInterval, Is.EqualTo(7));
+            Assert.That(o.FlushInterval.TotalSeconds, Is.EqualTo(2.5));
+            Assert.That(o.HeartbeatInterval.TotalSeconds, Is.EqualTo(7));
             Assert.That(o.StateDir, Is.EqualTo("/tmp/s"));
             Assert.That(o.ReadFrom, Is.EqualTo(ReadFrom.Beginning));
-            Assert.That(o.PollInterval, Is.EqualTo(1));
-            Assert.That(o.RotateWait, Is.EqualTo(3));
+            Assert.That(o.PollInterval.TotalSeconds, Is.EqualTo(1));
+            Assert.That(o.RotateWait.TotalSeconds, Is.EqualTo(3));
             Assert.That(o.MaxLineBytes, Is.EqualTo(4096));
             Assert.That(o.MaxOpenFiles, Is.EqualTo(10));
-            Assert.That(o.CommitInterval, Is.EqualTo(4));
+            Assert.That(o.CommitInterval.TotalSeconds, Is.EqualTo(4));
             Assert.That(o.MaxUnconfirmedBatches, Is.EqualTo(3));
             Assert.That(o.MaxBufferBytes, Is.EqualTo(100000));
-            Assert.That(o.ShutdownTimeout, Is.EqualTo(6));
+            Assert.That(o.ShutdownTimeout.TotalSeconds, Is.EqualTo(6));
             Assert.That(o.Compression, Is.EqualTo("gzip"));
             Assert.That(o.Sources[0].Exclude, Is.EqualTo(new[] { "*.gz", "/var/log/skip.log" }));
         });

@@ -99,7 +99,7 @@ public sealed class DeploymentFilesTests
             Assert.That(options.Sources.Select(s => s.Format), Is.All.EqualTo(SourceFormat.Cri), "container runtime records, decoded");
             Assert.That(ListenAddress.TryParse(options.Metrics.Listen, out var listen) && listen.IsWildcard, Is.True, "scraped from outside the pod");
             Assert.That(Text((YamlMappingNode)((YamlSequenceNode)container.Children["ports"]).Children.Single(), "containerPort"), Is.EqualTo(listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            Assert.That(int.Parse(Text(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(options.ShutdownTimeout));
+            Assert.That(int.Parse(Text(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(options.ShutdownTimeout.TotalSeconds));
         });
     }
 

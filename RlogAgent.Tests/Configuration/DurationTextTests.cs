@@ -38,7 +38,7 @@ public sealed class DurationTextTests
 
         var options = ConfigLoader.LoadFile(path, name => name == "RLOG_HEARTBEAT_INTERVAL" ? "2m" : null);
 
-        Assert.That((options.FlushInterval, options.RotateWait, options.HeartbeatInterval), Is.EqualTo((0.5, 60.0, 120.0)));
+        Assert.That((options.FlushInterval.TotalSeconds, options.RotateWait.TotalSeconds, options.HeartbeatInterval.TotalSeconds), Is.EqualTo((0.5, 60.0, 120.0)));
     }
 
     [Test]

@@ -55,8 +55,8 @@ public sealed class EffectiveConfigPrinterTests
             Assert.That(read.ProjectKey, Is.EqualTo(EffectiveConfigPrinter.MaskedSecret));
             Assert.That(read.ServerAddr, Is.EqualTo(original.ServerAddr));
             Assert.That(read.BatchSize, Is.EqualTo(50));
-            Assert.That(read.FlushInterval, Is.EqualTo(2.5));
-            Assert.That(read.HeartbeatInterval, Is.EqualTo(AgentOptions.DefaultHeartbeatIntervalSeconds));
+            Assert.That(read.FlushInterval.TotalSeconds, Is.EqualTo(2.5));
+            Assert.That(read.HeartbeatInterval.TotalSeconds, Is.EqualTo(AgentOptions.DefaultHeartbeatIntervalSeconds));
             Assert.That(read.StateDir, Is.EqualTo("/var/lib/rlog $HOME"));
             Assert.That(read.ReadFrom, Is.EqualTo(ReadFrom.Beginning));
             Assert.That(read.MaxBufferBytes, Is.EqualTo(original.MaxBufferBytes));

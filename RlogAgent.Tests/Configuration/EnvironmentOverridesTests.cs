@@ -111,7 +111,7 @@ public sealed class EnvironmentOverridesTests
         {
             Assert.That(o.BatchSize, Is.EqualTo(500));
             Assert.That(o.ServerAddr, Is.EqualTo("https://logs.example:443"));
-            Assert.That(o.FlushInterval, Is.EqualTo(2.5));
+            Assert.That(o.FlushInterval.TotalSeconds, Is.EqualTo(2.5));
             Assert.That(o.LogLevel, Is.EqualTo(LogLevel.Warning));
             Assert.That(o.LogFormat, Is.EqualTo(LogFormat.Json));
             Assert.That(o.Metrics.Listen, Is.EqualTo("0.0.0.0:9464"));

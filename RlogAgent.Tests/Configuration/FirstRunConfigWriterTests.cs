@@ -64,7 +64,7 @@ public sealed class FirstRunConfigWriterTests
         {
             Assert.That(read.BatchSize, Is.EqualTo(42));
             Assert.That(read.ReadFrom, Is.EqualTo(ReadFrom.Beginning));
-            Assert.That(read.HeartbeatInterval, Is.EqualTo(2.5));
+            Assert.That(read.HeartbeatInterval.TotalSeconds, Is.EqualTo(2.5));
             Assert.That(File.ReadAllText(path), Does.Contain("heartbeat_interval: 2.5   # seconds"));
         });
     }

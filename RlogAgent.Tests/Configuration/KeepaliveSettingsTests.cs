@@ -23,8 +23,8 @@ public sealed class KeepaliveSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(o.KeepaliveInterval, Is.EqualTo(60).And.EqualTo(AgentOptions.DefaultKeepaliveIntervalSeconds));
-            Assert.That(o.KeepaliveTimeout, Is.EqualTo(20).And.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
+            Assert.That(o.KeepaliveInterval.TotalSeconds, Is.EqualTo(60).And.EqualTo(AgentOptions.DefaultKeepaliveIntervalSeconds));
+            Assert.That(o.KeepaliveTimeout.TotalSeconds, Is.EqualTo(20).And.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
         });
     }
 
@@ -35,8 +35,8 @@ public sealed class KeepaliveSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(o.KeepaliveInterval, Is.EqualTo(300));
-            Assert.That(o.KeepaliveTimeout, Is.EqualTo(7.5));
+            Assert.That(o.KeepaliveInterval.TotalSeconds, Is.EqualTo(300));
+            Assert.That(o.KeepaliveTimeout.TotalSeconds, Is.EqualTo(7.5));
         });
     }
 
@@ -49,8 +49,8 @@ public sealed class KeepaliveSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(o.KeepaliveInterval, Is.EqualTo(120));
-            Assert.That(o.KeepaliveTimeout, Is.EqualTo(9));
+            Assert.That(o.KeepaliveInterval.TotalSeconds, Is.EqualTo(120));
+            Assert.That(o.KeepaliveTimeout.TotalSeconds, Is.EqualTo(9));
             Assert.That(o.EnvironmentOverrides["keepalive_interval"], Is.EqualTo("RLOG_KEEPALIVE_INTERVAL"));
             Assert.That(ConfigLoader.EnvironmentOverrideVariables, Does.Contain(("keepalive_timeout", "RLOG_KEEPALIVE_TIMEOUT")));
         });
@@ -87,8 +87,8 @@ public sealed class KeepaliveSettingsTests
         Assert.Multiple(() =>
         {
             Assert.That(printed, Does.Contain("keepalive_interval: 90\n").And.Contain("keepalive_timeout: 15    # from RLOG_KEEPALIVE_TIMEOUT"));
-            Assert.That(read.KeepaliveInterval, Is.EqualTo(90));
-            Assert.That(read.KeepaliveTimeout, Is.EqualTo(15));
+            Assert.That(read.KeepaliveInterval.TotalSeconds, Is.EqualTo(90));
+            Assert.That(read.KeepaliveTimeout.TotalSeconds, Is.EqualTo(15));
         });
     }
 
@@ -96,15 +96,15 @@ public sealed class KeepaliveSettingsTests
     public void Write_FirstRun_WritesTheKeepaliveSettings()
     {
         var path = _temp.Combine("config", "agent.yaml");
-        var o = new AgentOptions { ConfigPath = path, ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k", KeepaliveInterval = 240 };
+        var o = new AgentOptions { ConfigPath = path, ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k", KeepaliveInterval = TimeSpan.FromSeconds(240) };
 
         FirstRunConfigWriter.Write(o);
 
         var read = ConfigLoader.LoadFile(path, _ => null);
         Assert.Multiple(() =>
         {
-            Assert.That(read.KeepaliveInterval, Is.EqualTo(240));
-            Assert.That(read.KeepaliveTimeout, Is.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
+            Assert.That(read.KeepaliveInterval.TotalSeconds, Is.EqualTo(240));
+            Assert.That(read.KeepaliveTimeout.TotalSeconds, Is.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
         });
     }
 
@@ -117,8 +117,8 @@ public sealed class KeepaliveSettingsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(o.KeepaliveInterval, Is.EqualTo(AgentOptions.DefaultKeepaliveIntervalSeconds));
-            Assert.That(o.KeepaliveTimeout, Is.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
+            Assert.That(o.KeepaliveInterval.TotalSeconds, Is.EqualTo(AgentOptions.DefaultKeepaliveIntervalSeconds));
+            Assert.That(o.KeepaliveTimeout.TotalSeconds, Is.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
         });
     }
 

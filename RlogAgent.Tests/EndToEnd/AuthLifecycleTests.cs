@@ -66,7 +66,7 @@ public sealed class AuthLifecycleTests : EndToEndTest
         Assert.Multiple(() =>
         {
             Assert.That(error.Message, Does.Contain("PERMISSION_DENIED").And.Contain("project_key").And.Contain(Temp.Combine("agent.yaml")));
-            Assert.That(error.Message, Does.Match(@"Retrying in 00:00:0[2-5]"), "backs off seconds, not milliseconds");
+            Assert.That(error.Message, Does.Match(@"Retrying in [2-5](\.[0-9])? s\b"), "backs off seconds, not milliseconds, written as a person reads it");
             Assert.That(logs.Entries.Select(e => e.Message), Has.None.Contain("wrong-key-123"));
             Assert.That(Server.Store.AgentUuids(), Is.Empty);
         });

@@ -61,7 +61,7 @@ public sealed partial class FleetChurnTests : EndToEndTest
 
         await Server.StopAsync();
         File.AppendAllLines(log, Enumerable.Range(0, 200).Select(i => $"old {i}"));
-        await Eventually.WaitAsync(() => agent.Output.Contains("Send failed", StringComparison.Ordinal) || agent.Output.Contains("Will retry", StringComparison.OrdinalIgnoreCase), "the agent sees the outage", TimeSpan.FromSeconds(30));
+        await Eventually.WaitAsync(() => System.Text.RegularExpressions.Regex.IsMatch(agent.Output, @"Send to \S+ failed") || agent.Output.Contains("Will retry", StringComparison.OrdinalIgnoreCase), "the agent sees the outage", TimeSpan.FromSeconds(30));
 
         // copytruncate, and the application writes past where the reader was, same first line.
         var fresh = Enumerable.Range(0, 300).Select(i => $"new content line {i}").ToList();

@@ -9,7 +9,7 @@ public sealed class GrpcChannelFactoryTests
     [Test]
     public void CreateHandler_KeepaliveSettings_PingOnlyWhileACallIsOpenAtTheConfiguredPace()
     {
-        var options = new AgentOptions { ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k", KeepaliveInterval = 45, KeepaliveTimeout = 12 };
+        var options = new AgentOptions { ServerAddr = "http://127.0.0.1:5000", ProjectKey = "k", KeepaliveInterval = TimeSpan.FromSeconds(45), KeepaliveTimeout = TimeSpan.FromSeconds(12) };
 
         using var handler = GrpcChannelFactory.CreateHandler(options);
 

@@ -123,19 +123,15 @@ public sealed class LogStreamSenderTests
         await using var sender = new LogStreamSender(
             channel.Intercept(new BearerTokenInterceptor(() => _tokens.AccessToken)),
             _tokens,
-            _confirmed.Enqueue,
-            _counters,
-            batchSize: 100,
-            maxUnconfirmedBatches: 16,
-            TimeSpan.FromSeconds(1),
-            gzip: false,
+            new SenderSettings(BatchSize: 100, MaxUnconfirmedBatches: 16, TimeSpan.FromSeconds(1), Gzip: false, ShortWriteTimeout),
             new RejectedLineFile(_temp.Combine("state")),
+            _counters,
             NullLogger.Instance,
-            TimeProvider.System,
-            writeTimeout: ShortWriteTimeout)
+            TimeProvider.System)
         {
             Connections = connections,
             AnswerTimeout = ShortWriteTimeout,
+            Confirmed = _confirmed.Enqueue,
         };
         sender.Start();
         await sender.SendAsync(TestLines.Chunks(Lines("f-1", 0, 10, 100)), CancellationToken.None).WaitAsync(Timeout);
@@ -160,16 +156,14 @@ public sealed class LogStreamSenderTests
         var sender = new LogStreamSender(
             _channel.Intercept(new BearerTokenInterceptor(() => _tokens.AccessToken)),
             _tokens,
-            _confirmed.Enqueue,
-            _counters,
-            batchSize: 100_000,
-            maxUnconfirmedBatches,
-            TimeSpan.FromSeconds(1),
-            gzip: false,
+            new SenderSettings(BatchSize: 100_000, maxUnconfirmedBatches, TimeSpan.FromSeconds(1), Gzip: false, ShortWriteTimeout),
             new RejectedLineFile(_temp.Combine("state")),
+            _counters,
             NullLogger.Instance,
-            TimeProvider.System,
-            writeTimeout: ShortWriteTimeout);
+            TimeProvider.System)
+        {
+            Confirmed = _confirmed.Enqueue,
+        };
         sender.Start();
         return sender;
     }

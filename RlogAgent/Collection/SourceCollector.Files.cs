@@ -18,7 +18,7 @@ public sealed partial class SourceCollector
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var tailer in _tailers.Values)
         {
-            if (!tailer.Detached || now - tailer.LastActivityUtc < TimeSpan.FromSeconds(_options.RotateWait))
+            if (!tailer.Detached || now - tailer.LastActivityUtc < _options.RotateWait)
             {
                 continue;
             }

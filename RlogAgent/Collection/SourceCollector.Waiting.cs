@@ -62,7 +62,7 @@ public sealed partial class SourceCollector
         }
 
         var now = _time.GetUtcNow().UtcDateTime;
-        var rotateWait = TimeSpan.FromSeconds(_options.RotateWait);
+        var rotateWait = _options.RotateWait;
         foreach (var tailer in _tailers.Values)
         {
             if (tailer.Detached)

@@ -78,7 +78,7 @@ public sealed partial class SourceCollector : ISourceReader
             }
 
             ResumeRotatedFiles();
-            var poll = TimeSpan.FromSeconds(_options.PollInterval);
+            var poll = _options.PollInterval;
             var lastScan = _time.GetTimestamp();
             while (!cancellationToken.IsCancellationRequested)
             {

@@ -44,10 +44,10 @@ public sealed class AgentOptions
     public int BatchSize { get; set; } = DefaultBatchSize;
 
     /// <summary>Seconds after which a partial batch is sent anyway. Default 10.</summary>
-    public double FlushInterval { get; set; } = DefaultFlushIntervalSeconds;
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(DefaultFlushIntervalSeconds);
 
     /// <summary>Seconds between heartbeats. Default 30.</summary>
-    public double HeartbeatInterval { get; set; } = DefaultHeartbeatIntervalSeconds;
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(DefaultHeartbeatIntervalSeconds);
 
     /// <summary>Folder for the agent's identity, refresh token and checkpoints. Default <c>state</c> (under the working directory).</summary>
     public string StateDir { get; set; } = DefaultStateDir;
@@ -56,10 +56,10 @@ public sealed class AgentOptions
     public ReadFrom ReadFrom { get; set; } = ReadFrom.End;
 
     /// <summary>Seconds between checks of files and globs, the fallback where change notifications fail. Default 0.25.</summary>
-    public double PollInterval { get; set; } = DefaultPollIntervalSeconds;
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(DefaultPollIntervalSeconds);
 
     /// <summary>Seconds a rotated-away or deleted file is kept open after its last new byte. Default 5.</summary>
-    public double RotateWait { get; set; } = DefaultRotateWaitSeconds;
+    public TimeSpan RotateWait { get; set; } = TimeSpan.FromSeconds(DefaultRotateWaitSeconds);
 
     /// <summary>
     /// Longest line kept whole, in bytes of its text as sent (UTF-8, invalid bytes replaced); a longer
@@ -72,7 +72,7 @@ public sealed class AgentOptions
     public int MaxOpenFiles { get; set; } = DefaultMaxOpenFiles;
 
     /// <summary>Longest a Send call stays open before it is completed so the server confirms it. Default 1 s.</summary>
-    public double CommitInterval { get; set; } = DefaultCommitIntervalSeconds;
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(DefaultCommitIntervalSeconds);
 
     /// <summary>Most batches written and not yet confirmed. Default 16.</summary>
     public int MaxUnconfirmedBatches { get; set; } = DefaultMaxUnconfirmedBatches;
@@ -81,17 +81,17 @@ public sealed class AgentOptions
     public long MaxBufferBytes { get; set; } = DefaultMaxBufferBytes;
 
     /// <summary>Seconds the agent spends draining at SIGTERM or Ctrl+C before it gives up. Default 10.</summary>
-    public double ShutdownTimeout { get; set; } = DefaultShutdownTimeoutSeconds;
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(DefaultShutdownTimeoutSeconds);
 
     /// <summary>
     /// Seconds between HTTP/2 keepalive pings, sent only while a call is open. Default 60: servers
     /// built on grpc-go or grpc-java answer pings more often than every 5 minutes on an idle
     /// connection with GOAWAY <c>too_many_pings</c>, so the agent never pings without a call.
     /// </summary>
-    public double KeepaliveInterval { get; set; } = DefaultKeepaliveIntervalSeconds;
+    public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromSeconds(DefaultKeepaliveIntervalSeconds);
 
     /// <summary>Seconds a keepalive ping may go unanswered before the connection counts as dead. Default 20.</summary>
-    public double KeepaliveTimeout { get; set; } = DefaultKeepaliveTimeoutSeconds;
+    public TimeSpan KeepaliveTimeout { get; set; } = TimeSpan.FromSeconds(DefaultKeepaliveTimeoutSeconds);
 
     /// <summary>Compression of the log stream: <c>none</c> (default) or <c>gzip</c>.</summary>
     public string Compression { get; set; } = "none";

@@ -85,12 +85,35 @@ internal sealed record ScalarSetting
     public static ScalarSetting WholeLong(string key, Func<AgentOptions, long> get, Action<AgentOptions, long> set, Func<AgentOptions, long, string?>? check = null) =>
         new(key, (o, text, at) => set(o, ParseLong(text, at)), o => get(o).ToString(CultureInfo.InvariantCulture), o => check?.Invoke(o, get(o)));
 
-    /// <summary>A duration in seconds, fractions allowed.</summary>
-    public static ScalarSetting Seconds(string key, Func<AgentOptions, double> get, Action<AgentOptions, double> set, Func<AgentOptions, double, string?>? check = null) =>
-        new(key, (o, text, at) => set(o, ParseSeconds(text, at)), o => get(o).ToString(CultureInfo.InvariantCulture), o => check?.Invoke(o, get(o)))
+    /// <summary>
+    /// A duration: a number of seconds or a suffixed form (<c>500ms</c>, <c>5s</c>, <c>10m</c>), held
+    /// as a <see cref="TimeSpan"/> from the moment it is read. A value outside
+    /// [<paramref name="min"/>, <paramref name="max"/>] seconds is refused where it is read, as written
+    /// (<c>1e300</c> is named as such, not as the longest TimeSpan).
+    /// </summary>
+    public static ScalarSetting Duration(string key, Func<AgentOptions, TimeSpan> get, Action<AgentOptions, TimeSpan> set, double min, double max) =>
+        new(
+            key,
+            (o, text, at) =>
+            {
+                var seconds = ParseSeconds(text, at);
+                if (OutOfRange(seconds, min, max) is { } problem)
+                {
+                    throw at.Fail(problem);
+                }
+
+                set(o, TimeSpan.FromSeconds(seconds));
+            },
+            o => get(o).TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            o => OutOfRange(get(o).TotalSeconds, min, max))
         {
             Unit = SecondsUnit,
         };
+
+    private static string? OutOfRange(double seconds, double min, double max) =>
+        seconds >= min && seconds <= max
+            ? null
+            : $"must be from {min.ToString(null, CultureInfo.InvariantCulture)} to {max.ToString(null, CultureInfo.InvariantCulture)}, not {seconds.ToString(null, CultureInfo.InvariantCulture)}";
 
     /// <summary>One of a few names; <paramref name="parse"/> rejects any other through the origin, so the value is valid once set.</summary>
     public static ScalarSetting Choice<T>(string key, Func<AgentOptions, T> get, Action<AgentOptions, T> set, Func<string, SettingOrigin, T> parse, Func<T, string> name) =>

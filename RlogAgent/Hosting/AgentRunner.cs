@@ -23,12 +23,6 @@ namespace RlogAgent.Hosting;
 /// </summary>
 public sealed class AgentRunner
 {
-    /// <summary>How often confirmed checkpoints are written to disk while running.</summary>
-    public static readonly TimeSpan CheckpointFlushInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often checkpoints of long-gone files are pruned while running.</summary>
-    public static readonly TimeSpan CheckpointPruneInterval = TimeSpan.FromHours(1);
-
     private readonly AgentOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
@@ -104,7 +98,7 @@ public sealed class AgentRunner
         };
         var invoker = channel.Intercept(new BearerTokenInterceptor(() => tokens.AccessToken));
         Tokens = tokens;
-        var health = new HealthState(TimeSpan.FromSeconds(o.HeartbeatInterval), _time);
+        var health = new HealthState(o.HeartbeatInterval, _time);
         Health = health;
         await using var metricsEndpoint = MetricsEndpoint.StartIfConfigured(o.Metrics, () => new AgentMetrics(Counters, tokens, () => OpenFiles, AgentInfo.Version), health, _loggers.CreateLogger("rlog.metrics"));
 
@@ -127,28 +121,24 @@ public sealed class AgentRunner
         using var abort = new CancellationTokenSource();
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var background = new CancellationTokenSource();
-        LogPipeline? pipeline = null;
         await using var sender = new LogStreamSender(
             invoker,
             tokens,
-            receipt =>
-            {
-                pipeline!.OnConfirmed(receipt);
-                health.Delivered();
-            },
-            Counters,
-            o.BatchSize,
-            o.MaxUnconfirmedBatches,
-            TimeSpan.FromSeconds(o.CommitInterval),
-            o.Compression == "gzip",
+            new SenderSettings(o.BatchSize, o.MaxUnconfirmedBatches, o.CommitInterval, o.Compression == "gzip"),
             new RejectedLineFile(o.StateDirFullPath),
+            Counters,
             _loggers.CreateLogger("rlog.transport"),
             _time)
         {
             Connections = connections,
             Server = o.ServerAddr,
         };
-        pipeline = new LogPipeline(o.BatchSize, TimeSpan.FromSeconds(o.FlushInterval), o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
+        var pipeline = new LogPipeline(o.BatchSize, o.FlushInterval, o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
+        sender.Confirmed = receipt =>
+        {
+            pipeline.OnConfirmed(receipt);
+            health.Delivered();
+        };
         await using var pipelineScope = pipeline.ConfigureAwait(false);
         sender.Start();
 
@@ -173,10 +163,10 @@ public sealed class AgentRunner
             _time,
             SourceRestartBackoff?.Invoke())).ToList();
         var collecting = supervisors.Select(sv => Task.Run(() => sv.RunAsync(reading.Token), CancellationToken.None)).ToList();
-        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, TimeSpan.FromSeconds(o.HeartbeatInterval), _loggers.CreateLogger("rlog.health"), _time, health);
+        var heartbeat = new HeartbeatLoop(new HealthService.HealthServiceClient(invoker), tokens, Counters, () => OpenFiles, AgentInfo.Version, o.HeartbeatInterval, _loggers.CreateLogger("rlog.health"), _time, health);
         var heartbeating = heartbeat.RunAsync(background.Token);
         var progressing = new BackfillProgress(Counters, _loggers.CreateLogger("rlog.metrics"), _time).RunAsync(background.Token);
-        var flushing = FlushCheckpointsAsync(health, background.Token);
+        var flushing = new CheckpointFlusher(_checkpoints, _loggers.CreateLogger("rlog.collection"), _time).RunAsync(health.LoopTicked, background.Token);
         var trimming = new IdleMemoryTrimmer(Counters, _logger, _time).RunAsync(background.Token);
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
@@ -201,7 +191,7 @@ public sealed class AgentRunner
             return ExitCodes.Fatal;
         }
 
-        var budget = TimeSpan.FromSeconds(o.ShutdownTimeout);
+        var budget = o.ShutdownTimeout;
         HostingLog.Stopping(_logger, budget);
         abort.CancelAfter(budget);
         var exitCode = ExitCodes.Ok;
@@ -263,45 +253,6 @@ public sealed class AgentRunner
         catch (Exception e)
         {
             HostingLog.BackgroundFailed(_logger, name, e.Message, e);
-        }
-    }
-
-    private async Task FlushCheckpointsAsync(IHealthReporter health, CancellationToken cancellationToken)
-    {
-        // Wakes on a change (then waits out the flush interval, so bursts are written once) or when
-        // the hourly prune is due; an idle agent sleeps.
-        var lastPrune = _time.GetTimestamp();
-        Task? changed = null;
-        try
-        {
-            while (true)
-            {
-                var pruneDue = CheckpointPruneInterval - _time.GetElapsedTime(lastPrune);
-                changed ??= _checkpoints!.WaitForChangeAsync(cancellationToken);
-                if (pruneDue > TimeSpan.Zero && await Task.WhenAny(changed, Task.Delay(pruneDue, _time, cancellationToken)).ConfigureAwait(false) == changed)
-                {
-                    await changed.ConfigureAwait(false);
-                    changed = null;
-                    await Task.Delay(CheckpointFlushInterval, _time, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    lastPrune = _time.GetTimestamp();
-                    var pruned = _checkpoints!.Prune();
-                    if (pruned > 0)
-                    {
-                        CollectionLog.CheckpointsPruned(_loggers.CreateLogger("rlog.collection"), pruned, CheckpointStore.PruneAfter.TotalDays);
-                    }
-                }
-
-                _checkpoints!.Flush();
-                health.LoopTicked();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the final flush follows the drain.
         }
     }
 }

@@ -53,8 +53,8 @@ public static class GrpcChannelFactory
     /// <summary>The HTTP handler under the channel, keepalive as configured; TLS is added by <see cref="Create"/>.</summary>
     public static SocketsHttpHandler CreateHandler(AgentOptions options) => new()
     {
-        KeepAlivePingDelay = TimeSpan.FromSeconds(options.KeepaliveInterval),
-        KeepAlivePingTimeout = TimeSpan.FromSeconds(options.KeepaliveTimeout),
+        KeepAlivePingDelay = options.KeepaliveInterval,
+        KeepAlivePingTimeout = options.KeepaliveTimeout,
         KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
         ConnectTimeout = ConnectTimeout,
         PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,

@@ -30,7 +30,7 @@ public sealed partial class LogStreamSender
             }
 
             var setAside = new List<RejectedLine>();
-            if ((_refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
+            if ((Refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
                 || !await SplitAsync(BatchSplitter.Parse(batch), refused, setAside, cancellationToken).ConfigureAwait(false))
             {
                 await BackOffFromRefusalsAsync(refused, cancellationToken).ConfigureAwait(false);
@@ -72,7 +72,7 @@ public sealed partial class LogStreamSender
                 continue;
             }
 
-            if ((_refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
+            if ((Refusals.AddRefusal() && !await ServerTakesCanaryAsync(refused, cancellationToken).ConfigureAwait(false))
                 || !await SplitAsync(half, refused, setAside, cancellationToken).ConfigureAwait(false))
             {
                 return false;
@@ -101,7 +101,7 @@ public sealed partial class LogStreamSender
         var canary = new Rlog.V1.LogBatch { BatchId = Guid.CreateVersion7().ToString(), SendAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow()) };
         canary.Logs.Add(_canary);
         var taken = await ProbeAsync(BatchSplitter.Encode(canary), cancellationToken).ConfigureAwait(false) is null;
-        TransportLog.CanaryTried(_logger, _refusals.Limit, SendRefusal.Name(refusal.StatusCode), taken);
+        TransportLog.CanaryTried(_logger, Refusals.Limit, SendRefusal.Name(refusal.StatusCode), taken);
         return taken;
     }
 
@@ -135,7 +135,7 @@ public sealed partial class LogStreamSender
                 call = await StartCallAsync(cancellationToken).ConfigureAwait(false);
                 await WriteOneAsync(call, batch, cancellationToken).ConfigureAwait(false);
                 await CompleteAndAwaitAsync(call, cancellationToken).ConfigureAwait(false);
-                _refusals.Reset();
+                Refusals.Reset();
                 return null;
             }
             catch (Exception e) when (IsCallFailure(e, cancellationToken))
@@ -175,7 +175,7 @@ public sealed partial class LogStreamSender
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var delay = _backoff.Next();
+            var delay = Backoff.Next();
             _failing = true;
             TransportLog.SetAsideFailed(_logger, _rejected.Path, e.Message, batch.BatchId, delay);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -215,8 +215,8 @@ public sealed partial class LogStreamSender
     {
         _failing = true;
         _counters.AddRetry();
-        var delay = _backoff.Next();
-        TransportLog.RefusingEverything(_logger, _refusals.InARow, SendRefusal.Name(refusal.StatusCode), refusal.Detail, _pending.Count, delay);
+        var delay = Backoff.Next();
+        TransportLog.RefusingEverything(_logger, Refusals.InARow, SendRefusal.Name(refusal.StatusCode), refusal.Detail, _pending.Count, delay);
         await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
     }
 }

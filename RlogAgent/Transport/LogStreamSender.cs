@@ -40,18 +40,15 @@ public sealed partial class LogStreamSender : IAsyncDisposable
 
     private readonly CallInvoker _invoker;
     private readonly ITokenSource _tokens;
-    private readonly Action<BatchReceipt> _onConfirmed;
     private readonly AgentCounters _counters;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ExponentialBackoff _backoff;
     private readonly int _maxUnconfirmed;
     private readonly int _batchSize;
     private readonly TimeSpan _commitInterval;
     private readonly bool _gzip;
     private readonly RejectedLineFile _rejected;
     private readonly TimeSpan _writeTimeout;
-    private readonly RefusalStreak _refusals;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _written = new(0, 1);
     private readonly List<EncodedBatch> _pending = [];
@@ -70,34 +67,36 @@ public sealed partial class LogStreamSender : IAsyncDisposable
     public LogStreamSender(
         CallInvoker invoker,
         ITokenSource tokens,
-        Action<BatchReceipt> onConfirmed,
-        AgentCounters counters,
-        int batchSize,
-        int maxUnconfirmedBatches,
-        TimeSpan commitInterval,
-        bool gzip,
+        SenderSettings settings,
         RejectedLineFile rejected,
+        AgentCounters counters,
         ILogger logger,
-        TimeProvider time,
-        ExponentialBackoff? backoff = null,
-        TimeSpan? writeTimeout = null,
-        RefusalStreak? refusals = null)
+        TimeProvider time)
     {
         _invoker = invoker;
         _tokens = tokens;
-        _onConfirmed = onConfirmed;
         _counters = counters;
-        _batchSize = batchSize;
-        _maxUnconfirmed = maxUnconfirmedBatches;
-        _commitInterval = commitInterval;
-        _gzip = gzip;
+        _batchSize = settings.BatchSize;
+        _maxUnconfirmed = settings.MaxUnconfirmedBatches;
+        _commitInterval = settings.CommitInterval;
+        _gzip = settings.Gzip;
+        _writeTimeout = settings.WriteTimeout ?? WriteTimeout;
         _rejected = rejected;
-        _writeTimeout = writeTimeout ?? WriteTimeout;
-        _refusals = refusals ?? new RefusalStreak();
         _logger = logger;
         _time = time;
-        _backoff = backoff ?? new ExponentialBackoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>
+    /// Told of each batch the server confirmed, in order (the pipeline moves checkpoints on). Set
+    /// before <see cref="Start"/>.
+    /// </summary>
+    public Action<BatchReceipt>? Confirmed { get; set; }
+
+    /// <summary>Delays between failed attempts. Default: from 0.5 s, doubling, up to 30 s.</summary>
+    public ExponentialBackoff Backoff { get; init; } = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+
+    /// <summary>How many refusals in a row make the sender ask whether the server refuses everything.</summary>
+    public RefusalStreak Refusals { get; init; } = new();
 
     /// <summary>
     /// The channel's connections, dropped after a write or an answer times out so the next attempt
@@ -112,7 +111,15 @@ public sealed partial class LogStreamSender : IAsyncDisposable
     public TimeSpan AnswerTimeout { get; init; } = CommitTimeout;
 
     /// <summary>Starts the loop that completes the call when writes pause or it grows old.</summary>
-    public void Start() => _commitLoop = CommitLoopAsync(_stop.Token);
+    public void Start()
+    {
+        if (Confirmed is null)
+        {
+            throw new InvalidOperationException("set Confirmed before starting the sender: confirmed batches move checkpoints on");
+        }
+
+        _commitLoop = CommitLoopAsync(_stop.Token);
+    }
 
     /// <summary>
     /// Writes one Dataflow group of chunks, cut into batches of batch_size lines (and under the byte
@@ -318,7 +325,7 @@ public sealed partial class LogStreamSender : IAsyncDisposable
                 KeepCanary(_pending[i]);
             }
 
-            _onConfirmed(_pending[i].Receipt);
+            Confirmed!(_pending[i].Receipt);
             _pending[i].Release();
             lines += _pending[i].Receipt.Lines - _pending[i].RejectedLines;
         }
@@ -328,8 +335,8 @@ public sealed partial class LogStreamSender : IAsyncDisposable
         _counters.AddConfirmed(lines);
         _counters.AddBatchesConfirmed(batches);
         TransportLog.Confirmed(_logger, batches, lines);
-        _backoff.Reset();
-        _refusals.Reset();
+        Backoff.Reset();
+        Refusals.Reset();
         if (_failing)
         {
             _failing = false;
@@ -343,7 +350,7 @@ public sealed partial class LogStreamSender : IAsyncDisposable
         _call = null;
         _failing = true;
         _counters.AddRetry();
-        var delay = _backoff.Next();
+        var delay = Backoff.Next();
         if (RetryableStatus.IsTransient(status.StatusCode) || status.StatusCode == StatusCode.Unauthenticated)
         {
             TransportLog.SendFailed(_logger, Server, status.StatusCode.ToString(), status.Detail, _pending.Count, Configuration.DurationText.Format(delay));

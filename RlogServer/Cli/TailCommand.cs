@@ -20,7 +20,7 @@ internal static class TailCommand
             count,
             json,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             using var store = ServerCommandLine.OpenExisting(parse.GetValue(database)!, parse.InvocationConfiguration.Error);
             if (store is null)
@@ -28,17 +28,17 @@ internal static class TailCommand
                 return ServerCommandLine.UsageErrorExitCode;
             }
 
-            Write(store, parse.GetValue(count), parse.GetValue(json), parse.InvocationConfiguration.Output);
+            await WriteAsync(store, parse.GetValue(count), parse.GetValue(json), parse.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
             return 0;
         });
         return command;
     }
 
-    public static void Write(LogStore store, int count, bool json, TextWriter output)
+    public static async Task WriteAsync(LogStore store, int count, bool json, TextWriter output, CancellationToken cancellationToken)
     {
-        foreach (var line in store.ReadLastLines(count))
+        foreach (var line in await store.ReadLastLinesAsync(count, cancellationToken).ConfigureAwait(false))
         {
-            output.WriteLine(json ? LineFormatter.Json(line) : LineFormatter.Text(line));
+            await output.WriteLineAsync(json ? LineFormatter.Json(line) : LineFormatter.Text(line)).ConfigureAwait(false);
         }
     }
 }

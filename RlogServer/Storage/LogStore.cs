@@ -67,11 +67,11 @@ public sealed class LogStore : IDisposable
     /// <inheritdoc cref="ILineStore.ReadLines"/>
     public IReadOnlyList<StoredLine> ReadLines(string? agentUuid = null) => Lines.ReadLines(agentUuid);
 
-    /// <summary>The last <paramref name="count"/> lines stored, oldest first.</summary>
-    public IReadOnlyList<StoredLine> ReadLastLines(int count)
+    /// <summary>The last <paramref name="count"/> lines stored (by event time), oldest first.</summary>
+    public Task<IReadOnlyList<StoredLine>> ReadLastLinesAsync(int count, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return Lines.QueryAsync(new LineQuery { Limit = count }).GetAwaiter().GetResult();
+        return Lines.QueryAsync(new LineQuery { Limit = count }, cancellationToken);
     }
 
     /// <inheritdoc cref="ILineStore.CountLinesByLabel"/>

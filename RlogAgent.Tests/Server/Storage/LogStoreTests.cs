@@ -219,13 +219,13 @@ public sealed class LogStoreTests
     }
 
     [Test]
-    public async Task ReadLastLines_MoreStoredThanAsked_NewestOnesOldestFirst()
+    public async Task ReadLastLinesAsync_MoreStoredThanAsked_NewestOnesOldestFirst()
     {
         using var store = _database.Open();
         var batch = LogBatches.Lines("file-1", 5);
         await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
 
-        var last = store.ReadLastLines(2);
+        var last = await store.ReadLastLinesAsync(2);
 
         Assert.That(last.Select(line => line.Line), Is.EqualTo(batch.Logs.Skip(3).Select(log => log.Line)));
     }
