@@ -24,6 +24,8 @@ FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
 # The base image's non-root "app" user.
 ARG APP_UID=1654
 COPY --from=build /out/rlog-agent /usr/local/bin/rlog-agent
+# The companion entrypoint (docs/operations.md): copied from this image into an application's.
+COPY --chmod=0755 deploy/container/entrypoint.sh /usr/local/bin/rlog-entrypoint
 COPY --from=build --chown=${APP_UID}:${APP_UID} /volumes/config /config
 COPY --from=build --chown=${APP_UID}:${APP_UID} /volumes/state /state
 USER ${APP_UID}:${APP_UID}

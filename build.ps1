@@ -139,6 +139,13 @@ function Invoke-Publish {
     $binary = Join-Path $out 'rlog-agent'
     $size = [Math]::Round((Get-Item $binary).Length / 1MB, 1)
     Write-Host "agent binary: $binary ($size MiB)"
+    # The oldest glibc it runs on: the highest GLIBC_x.y symbol version it uses.
+    if ($null -ne (Get-Command objdump -ErrorAction SilentlyContinue)) {
+        $glibc = & objdump -T $binary | Select-String -Pattern 'GLIBC_([0-9]+)\.([0-9]+)' -AllMatches |
+            ForEach-Object { $_.Matches } | ForEach-Object { [version]"$($_.Groups[1].Value).$($_.Groups[2].Value)" } |
+            Sort-Object -Descending | Select-Object -First 1
+        Write-Host "needs glibc $glibc or later (not musl)"
+    }
 }
 
 function Get-FreePort {

@@ -52,6 +52,8 @@ public sealed class DeploymentFilesTests
             Assert.That(runtimeStage.Any(i => i.Name == "COPY" && i.Argument.EndsWith(" " + entrypoint[0], StringComparison.Ordinal)), Is.True, "the binary is copied where the entrypoint runs it");
             Assert.That(instructions.Any(i => i.Name == "RUN" && i.Argument.Contains("-p:PublishAot=true", StringComparison.Ordinal)), Is.True);
             Assert.That(runtimeStage.Last(i => i.Name == "USER").Argument, Does.Not.StartWith("0").And.Not.StartWith("root"));
+            // The companion recipe copies both files from this image (docs/operations.md).
+            Assert.That(runtimeStage.Any(i => i.Name == "COPY" && i.Argument.EndsWith(" /usr/local/bin/rlog-entrypoint", StringComparison.Ordinal)), Is.True, "the companion entrypoint is in the image");
         });
     }
 
