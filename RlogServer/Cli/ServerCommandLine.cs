@@ -104,6 +104,10 @@ internal static class ServerCommandLine
             Description = "The console shows an agent as down once it has been silent this long (45s, 10m, or seconds). Default 10m.",
         };
 
+        var queryTimeout = new Option<string?>("--console-query-timeout")
+        {
+            Description = "How long one console query may run on PostgreSQL before it is cancelled and answered 503 (30s, 2m, or seconds). Default 30s.",
+        };
         var checkConfig = new Option<bool>("--check-config")
         {
             Description = "Validate the flags and environment, print the effective settings with secrets masked, and exit: 0 if valid, 2 if not.",
@@ -127,6 +131,7 @@ internal static class ServerCommandLine
             consoleHosts,
             agentLate,
             agentDown,
+            queryTimeout,
             checkConfig,
             StatsCommand.Create(environment),
             TailCommand.Create(environment),
@@ -170,7 +175,8 @@ internal static class ServerCommandLine
                 parse.GetValue(viewerKeysFile),
                 parse.GetValue(consoleHosts),
                 parse.GetValue(agentLate),
-                parse.GetValue(agentDown));
+                parse.GetValue(agentDown),
+                parse.GetValue(queryTimeout));
             if (consoleError is not null)
             {
                 await error.WriteLineAsync($"rlog-server: {consoleError}").ConfigureAwait(false);
@@ -255,7 +261,8 @@ internal static class ServerCommandLine
         string? keysFile,
         string[]? hosts,
         string? late,
-        string? down)
+        string? down,
+        string? queryTimeout)
     {
         console.Listen = listen;
         var allKeys = new List<string>(CollectProjectKeys(keys?.SelectMany(k => k.Split(',')), keysFromEnvironment));
@@ -277,6 +284,7 @@ internal static class ServerCommandLine
         {
             ("--agent-late", late, t => console.AgentLate = t),
             ("--agent-down", down, t => console.AgentDown = t),
+            ("--console-query-timeout", queryTimeout, t => console.QueryTimeout = t),
         })
         {
             if (text is null)
@@ -377,6 +385,7 @@ internal static class ServerCommandLine
             ("console hosts", console.Hosts.Count == 0 ? "the listening address only" : string.Join(", ", console.Hosts)),
             ("agent late", $"{console.AgentLate.TotalSeconds} s"),
             ("agent down", $"{console.AgentDown.TotalSeconds} s"),
+            ("query timeout", $"{console.QueryTimeout.TotalSeconds} s"),
         };
         foreach (var (name, value) in settings)
         {

@@ -12,6 +12,9 @@ public sealed class ConsoleOptions
     /// <summary>Default for <see cref="AgentDown"/>: 10 minutes without a word.</summary>
     public static readonly TimeSpan DefaultAgentDown = TimeSpan.FromMinutes(10);
 
+    /// <summary>Default for <see cref="QueryTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultQueryTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a viewer's session lasts after signing in.</summary>
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
 
@@ -26,6 +29,9 @@ public sealed class ConsoleOptions
 
     /// <summary>Host names, besides the listener's address, that requests may name in <c>Host</c>.</summary>
     public IList<string> Hosts { get; set; } = new List<string>();
+
+    /// <summary>How long one console query may run on PostgreSQL before it is cancelled (503).</summary>
+    public TimeSpan QueryTimeout { get; set; } = DefaultQueryTimeout;
 
     /// <summary>An agent not heard from for this long is <c>late</c>.</summary>
     public TimeSpan AgentLate { get; set; } = DefaultAgentLate;

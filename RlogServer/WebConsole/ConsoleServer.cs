@@ -37,6 +37,7 @@ public sealed class ConsoleServer : IHostedService, IAsyncDisposable
             return;
         }
 
+        _store.Console.QueryTimeout = _options.Console.QueryTimeout;
         _app = ConsoleApp.Build(_options, _store, _time, _loggerFactory);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -8,6 +8,12 @@ namespace RlogServer.Storage.Console;
 public interface IConsoleStore
 {
     /// <summary>
+    /// How long one search may run before the database cancels it (the API then answers 503).
+    /// PostgreSQL honours it; on SQLite each regex match has its own limit instead.
+    /// </summary>
+    TimeSpan QueryTimeout { get; set; }
+
+    /// <summary>
     /// At most <paramref name="limit"/> lines matching <paramref name="filter"/> in
     /// <paramref name="range"/>, newest event time first (ties: highest id first), older than
     /// <paramref name="after"/> when it is given.

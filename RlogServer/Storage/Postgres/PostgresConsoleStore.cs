@@ -1,3 +1,4 @@
+using RlogServer.Configuration;
 using System.Globalization;
 using System.Text;
 using Npgsql;
@@ -7,14 +8,14 @@ namespace RlogServer.Storage.Postgres;
 
 /// <summary>
 /// The console's reads and sessions on PostgreSQL. Every search runs in a transaction of its
-/// own under <see cref="StatementTimeout"/>. Labels and sources are resolved to their numbers
+/// own under <see cref="QueryTimeout"/>. Labels and sources are resolved to their numbers
 /// first, so that one label is an equality on <c>lines_label_ts</c>, which PostgreSQL walks
 /// newest first and stops at the page's end.
 /// </summary>
 internal sealed partial class PostgresConsoleStore : IConsoleStore
 {
     /// <summary>How long one console query may run before PostgreSQL cancels it (the API answers 503).</summary>
-    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(30);
+    public TimeSpan QueryTimeout { get; set; } = ConsoleOptions.DefaultQueryTimeout;
 
     private const string QueryCanceledSqlState = "57014";
 
@@ -393,7 +394,7 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var settings = string.Create(
             CultureInfo.InvariantCulture,
-            $"SET LOCAL statement_timeout = {(long)StatementTimeout.TotalMilliseconds}{(byRange ? "; SET LOCAL enable_seqscan = off" : "")}");
+            $"SET LOCAL statement_timeout = {Math.Max(1, (long)QueryTimeout.TotalMilliseconds)}{(byRange ? "; SET LOCAL enable_seqscan = off" : "")}");
         await using (var set = new NpgsqlCommand(settings, connection, transaction))
         {
             await set.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -408,7 +409,7 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
         catch (PostgresException ex) when (ex.SqlState == QueryCanceledSqlState && !cancellationToken.IsCancellationRequested)
         {
             throw new ConsoleQueryTimeoutException(
-                $"the query ran past the server's {StatementTimeout.TotalSeconds:0} s statement timeout; narrow the time range or add a label or host",
+                $"the query ran past the server's statement timeout ({QueryTimeout.TotalSeconds:0.###} s, --console-query-timeout); narrow the time range or add a label or host",
                 ex);
         }
     }

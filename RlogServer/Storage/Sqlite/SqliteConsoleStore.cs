@@ -22,6 +22,9 @@ internal sealed class SqliteConsoleStore : IConsoleStore
         _database = database;
     }
 
+    /// <summary>Kept for the interface: SQLite cannot cancel a statement; each regex match has its own limit.</summary>
+    public TimeSpan QueryTimeout { get; set; } = Configuration.ConsoleOptions.DefaultQueryTimeout;
+
     public Task<IReadOnlyList<StoredLine>> SearchAsync(
         LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default) =>
         Read<IReadOnlyList<StoredLine>>(connection =>
