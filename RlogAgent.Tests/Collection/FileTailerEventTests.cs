@@ -41,7 +41,7 @@ public sealed class FileTailerEventTests
         Assert.That(events.Select(e => e.Text), Is.EqualTo(new[] { "hello world", "oops" }));
         Assert.That(events.Select(e => e.Offset), Is.EqualTo(new long[] { 0, 93 }));
         Assert.That(events[0].ReadAtUtc, Is.EqualTo(new DateTime(2026, 11, 28, 7, 0, 0, DateTimeKind.Utc).AddTicks(1_234_567)), "the record's time, not the read time");
-        Assert.That(chunks.SelectMany(Streams), Is.EqualTo(new[] { LogStream.Stdout, LogStream.Stderr }));
+        Assert.That(chunks.SelectMany(Streams), Is.EqualTo(new[] { LogIoStream.Stdout, LogIoStream.Stderr }));
         var attributes = chunks[0].Origin.Attributes.ToDictionary(a => a.Key, a => a.Value);
         Assert.That(attributes["cluster"], Is.EqualTo("prod-eu"));
         Assert.That(attributes["k8s.pod.name"], Is.EqualTo("web-7d9f"));
@@ -155,7 +155,7 @@ public sealed class FileTailerEventTests
         return lines;
     }
 
-    private static IEnumerable<LogStream> Streams(LineChunk chunk) => Enumerable.Range(0, chunk.Count).Select(i => chunk[i].Stream);
+    private static IEnumerable<LogIoStream> Streams(LineChunk chunk) => Enumerable.Range(0, chunk.Count).Select(i => chunk[i].Stream);
 
     private static void Release(List<LineChunk> chunks) => chunks.ForEach(c => c.Release());
 }

@@ -46,12 +46,7 @@ internal sealed class EventChunkSink : IEventSink
             // Where a restart may resume: never past an event of the file not yet shipped whole.
             NextOffset = assembled.ResumeOffset,
             TimeTicks = assembled.Time is { } time ? (time.UnixSeconds * TimeSpan.TicksPerSecond) + (time.Nanoseconds / 100) : 0,
-            Stream = assembled.Stream switch
-            {
-                LogIoStream.Stdout => LogStream.Stdout,
-                LogIoStream.Stderr => LogStream.Stderr,
-                _ => LogStream.None,
-            },
+            Stream = assembled.Stream,
         });
         _used += text.Length;
     }

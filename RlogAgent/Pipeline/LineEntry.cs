@@ -26,7 +26,7 @@ public struct LineEntry
     public long TimeTicks;
 
     /// <summary>Which stream the record came from, when its format says.</summary>
-    public LogStream Stream;
+    public LogIoStream Stream;
 
     /// <summary>OpenTelemetry SeverityNumber (1-24) parsed from the event; 0 when it has none.</summary>
     public byte Severity;

@@ -79,10 +79,10 @@ public static partial class LogBatchEncoder
         return at;
     }
 
-    private static ReadOnlySpan<byte> StreamField(LogStream stream) => stream switch
+    private static ReadOnlySpan<byte> StreamField(LogIoStream stream) => stream switch
     {
-        LogStream.Stdout => StdoutAttribute,
-        LogStream.Stderr => StderrAttribute,
+        LogIoStream.Stdout => StdoutAttribute,
+        LogIoStream.Stderr => StderrAttribute,
         _ => [],
     };
 

@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 using RlogAgent.Collection.Formats;
 
 namespace RlogAgent.Tests.Collection.Formats;

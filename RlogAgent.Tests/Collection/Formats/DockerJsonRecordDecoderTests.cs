@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 using System.Text;
 using RlogAgent.Collection.Formats;
 

@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Collection.Formats;

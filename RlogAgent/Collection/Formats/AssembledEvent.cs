@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>

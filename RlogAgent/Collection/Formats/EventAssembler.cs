@@ -1,3 +1,4 @@
+using RlogAgent.Collection.Joining;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 

@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>
@@ -30,8 +31,8 @@ public static class EventAttributeNames
     /// <summary>The attribute value for <paramref name="stream"/>: <c>stdout</c>, <c>stderr</c>, or null for no attribute.</summary>
     public static string? IoStreamValue(LogIoStream stream) => stream switch
     {
-        Formats.LogIoStream.Stdout => "stdout",
-        Formats.LogIoStream.Stderr => "stderr",
+        Pipeline.LogIoStream.Stdout => "stdout",
+        Pipeline.LogIoStream.Stderr => "stderr",
         _ => null,
     };
 }

@@ -1,3 +1,4 @@
+using RlogAgent.Collection.Joining;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>Where a <see cref="PartialRecordJoiner"/> hands its lines: a <see cref="MultilineJoiner"/>, or straight out as events.</summary>

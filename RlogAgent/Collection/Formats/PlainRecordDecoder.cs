@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary><c>format: plain</c>: every line is a complete message, with no time and no stream.</summary>

@@ -1,3 +1,4 @@
+using RlogAgent.Pipeline;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>An event held by <see cref="ReadyEventQueue"/>: where its text is in the queue's buffer, and what goes with it.</summary>

@@ -1,3 +1,5 @@
+using RlogAgent.Collection.Joining;
+using RlogAgent.Pipeline;
 namespace RlogAgent.Collection.Formats;
 
 /// <summary>

@@ -1,4 +1,6 @@
-namespace RlogAgent.Collection.Formats;
+using RlogAgent.Collection.Formats;
+using RlogAgent.Pipeline;
+namespace RlogAgent.Collection.Joining;
 
 /// <summary>
 /// What goes with one line handed from <see cref="PartialRecordJoiner"/> on (its text travels as a span

@@ -1,8 +1,10 @@
+using RlogAgent.Collection.Formats;
+using RlogAgent.Pipeline;
 using System.Text;
 using System.Text.RegularExpressions;
 using RlogAgent.Configuration;
 
-namespace RlogAgent.Collection.Formats;
+namespace RlogAgent.Collection.Joining;
 
 /// <summary>
 /// Joins the lines of one stream of one file into multi-line events (<c>multiline</c> in agent.yaml):

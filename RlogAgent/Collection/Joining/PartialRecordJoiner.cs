@@ -1,7 +1,8 @@
+using RlogAgent.Collection.Formats;
 using System.Text.Unicode;
 using RlogAgent.Pipeline;
 
-namespace RlogAgent.Collection.Formats;
+namespace RlogAgent.Collection.Joining;
 
 /// <summary>
 /// Joins the partial records of one stream of one file (CRI <c>P</c> records up to their <c>F</c>; Docker
