@@ -192,7 +192,7 @@ public sealed class AgentRunner
         }
 
         var budget = o.ShutdownTimeout;
-        HostingLog.Stopping(_logger, budget);
+        HostingLog.Stopping(_logger, Configuration.DurationText.Format(budget));
         abort.CancelAfter(budget);
         var exitCode = ExitCodes.Ok;
         try

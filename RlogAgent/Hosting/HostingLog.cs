@@ -11,7 +11,7 @@ internal static partial class HostingLog
     public static partial void ConfigWritten(ILogger logger, string configPath);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stopping: reading stopped, sending what is held (budget {Budget})")]
-    public static partial void Stopping(ILogger logger, TimeSpan budget);
+    public static partial void Stopping(ILogger logger, string budget);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Stopped cleanly: every line read was confirmed by the server")]
     public static partial void Stopped(ILogger logger);

@@ -177,7 +177,7 @@ public sealed partial class LogStreamSender
         {
             var delay = Backoff.Next();
             _failing = true;
-            TransportLog.SetAsideFailed(_logger, _rejected.Path, e.Message, batch.BatchId, delay);
+            TransportLog.SetAsideFailed(_logger, _rejected.Path, e.Message, batch.BatchId, Configuration.DurationText.Format(delay));
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             return false;
         }
@@ -216,7 +216,7 @@ public sealed partial class LogStreamSender
         _failing = true;
         _counters.AddRetry();
         var delay = Backoff.Next();
-        TransportLog.RefusingEverything(_logger, Refusals.InARow, SendRefusal.Name(refusal.StatusCode), refusal.Detail, _pending.Count, delay);
+        TransportLog.RefusingEverything(_logger, Refusals.InARow, SendRefusal.Name(refusal.StatusCode), refusal.Detail, _pending.Count, Configuration.DurationText.Format(delay));
         await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
     }
 }

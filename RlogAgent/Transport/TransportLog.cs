@@ -29,10 +29,10 @@ internal static partial class TransportLog
     public static partial void RefusalNotRepeated(ILogger logger, string batchId, string status);
 
     [LoggerMessage(EventId = 308, Level = LogLevel.Error, Message = "Server refused {Refusals} calls in a row ({Status}: {Detail}): more likely the server than the data. Nothing is set aside and no checkpoint moves; {Batches} unconfirmed batches are sent again in {Delay}")]
-    public static partial void RefusingEverything(ILogger logger, int refusals, string status, string detail, int batches, TimeSpan delay);
+    public static partial void RefusingEverything(ILogger logger, int refusals, string status, string detail, int batches, string delay);
 
     [LoggerMessage(EventId = 309, Level = LogLevel.Error, Message = "Cannot write refused lines to {Path} ({Reason}); batch {BatchId} stays unconfirmed and is tried again in {Delay}")]
-    public static partial void SetAsideFailed(ILogger logger, string path, string reason, string batchId, TimeSpan delay);
+    public static partial void SetAsideFailed(ILogger logger, string path, string reason, string batchId, string delay);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "{Limit} refusals ({Status}) in a row: sent again a line the server stored before, to tell a broken server from one source's bad lines; taken: {Taken} (true: the refused lines are set aside and the other sources go on; false: back off)")]
     public static partial void CanaryTried(ILogger logger, int limit, string status, bool taken);
