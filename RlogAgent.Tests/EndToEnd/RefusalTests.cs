@@ -1,6 +1,6 @@
-using RlogAgent.Hosting;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using RlogAgent.Hosting;
 using RlogAgent.Storage;
 using RlogAgent.Tests.Metrics;
 using RlogAgent.Tests.Server.Support;

@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using RlogAgent.Collection;
+using RlogAgent.Common;
 using RlogAgent.Hosting;
 using RlogAgent.Tests.Support;
 

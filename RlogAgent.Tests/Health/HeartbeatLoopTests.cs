@@ -1,9 +1,9 @@
-using RlogAgent.Common;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Auth;
+using RlogAgent.Common;
 using RlogAgent.Health;
 using RlogAgent.Tests.Support;
 using RlogAgent.Transport;

@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Time.Testing;
+using RlogAgent.Common;
 using RlogAgent.Hosting;
 using RlogAgent.Tests.Metrics;
 using RlogAgent.Tests.Support;

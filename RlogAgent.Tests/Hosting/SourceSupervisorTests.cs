@@ -1,6 +1,6 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection;
+using RlogAgent.Common;
 using RlogAgent.Hosting;
 
 namespace RlogAgent.Tests.Hosting;

@@ -1,5 +1,5 @@
-using RlogAgent.Hosting;
 using RlogAgent.Common;
+using RlogAgent.Hosting;
 
 namespace RlogAgent.Tests.Metrics;
 

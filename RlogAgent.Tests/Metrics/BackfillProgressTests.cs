@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Time.Testing;
+using RlogAgent.Common;
 using RlogAgent.Metrics;
 
 namespace RlogAgent.Tests.Metrics;

@@ -1,4 +1,3 @@
-using RlogAgent.Common;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Grpc.Core.Interceptors;
@@ -6,10 +5,11 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Auth;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
-using RlogAgent.Transport;
 using RlogAgent.Tests.Support;
+using RlogAgent.Transport;
 
 namespace RlogAgent.Tests.Transport;
 

@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using RlogAgent.Collection.Formats;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 
 namespace RlogAgent.Collection;

@@ -1,8 +1,8 @@
-using RlogAgent.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;
+using RlogAgent.Common;
 using RlogAgent.Transport;
 
 namespace RlogAgent.Health;

@@ -1,6 +1,6 @@
-using RlogAgent.Metrics;
-using RlogAgent.Common;
 using RlogAgent.Auth;
+using RlogAgent.Common;
+using RlogAgent.Metrics;
 
 namespace RlogAgent.Hosting;
 

@@ -1,10 +1,10 @@
-using RlogAgent.Common;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Rlog.V1;
 using RlogAgent.Auth;
 using RlogAgent.Collection;
 using RlogAgent.Collection.Parsing;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 using RlogAgent.Health;
 using RlogAgent.Metrics;

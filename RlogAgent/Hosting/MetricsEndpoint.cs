@@ -1,9 +1,9 @@
-using RlogAgent.Metrics;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Configuration;
 using RlogAgent.Health;
+using RlogAgent.Metrics;
 
 namespace RlogAgent.Hosting;
 

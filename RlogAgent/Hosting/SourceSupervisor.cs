@@ -1,6 +1,6 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Logging;
 using RlogAgent.Collection;
+using RlogAgent.Common;
 
 namespace RlogAgent.Hosting;
 

@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Logging;
+using RlogAgent.Common;
 
 namespace RlogAgent.Metrics;
 

@@ -1,6 +1,6 @@
-using RlogAgent.Common;
 using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
+using RlogAgent.Common;
 
 namespace RlogAgent.Pipeline;
 

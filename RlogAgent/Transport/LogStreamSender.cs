@@ -1,7 +1,7 @@
-using RlogAgent.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using RlogAgent.Common;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Transport;

@@ -1,5 +1,5 @@
-using RlogServer.Common;
 using Grpc.Core;
+using RlogServer.Common;
 using RlogServer.Metrics;
 
 namespace RlogServer.Auth;

@@ -1,5 +1,5 @@
-using RlogServer.Common;
 using System.CommandLine;
+using RlogServer.Common;
 using RlogServer.Storage;
 
 namespace RlogServer.Cli;

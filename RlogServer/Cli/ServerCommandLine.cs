@@ -1,8 +1,8 @@
-using RlogServer.Common;
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using System.Data.Common;
+using System.Globalization;
+using RlogServer.Common;
 using RlogServer.Configuration;
 using RlogServer.Hosting;
 using RlogServer.Storage;

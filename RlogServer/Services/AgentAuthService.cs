@@ -1,10 +1,10 @@
-using RlogServer.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Rlog.V1;
 using RlogServer.Auth;
+using RlogServer.Common;
 using RlogServer.Configuration;
 using RlogServer.Storage;
 

@@ -1,6 +1,6 @@
-using RlogServer.Common;
 using Grpc.Core;
 using Rlog.V1;
+using RlogServer.Common;
 using RlogServer.Configuration;
 
 namespace RlogServer.Services;

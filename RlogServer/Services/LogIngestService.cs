@@ -1,9 +1,9 @@
-using RlogServer.Common;
+using System.Data.Common;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using System.Data.Common;
 using Rlog.V1;
 using RlogServer.Auth;
+using RlogServer.Common;
 using RlogServer.Metrics;
 using RlogServer.Storage;
 

@@ -1,5 +1,5 @@
-using RlogServer.Common;
 using System.Text.Json;
+using RlogServer.Common;
 using RlogServer.Configuration;
 using RlogServer.Storage;
 using RlogServer.Storage.Console;

@@ -1,6 +1,6 @@
-using RlogServer.Common;
 using System.Globalization;
 using System.Text.Json;
+using RlogServer.Common;
 using RlogServer.Storage;
 using RlogServer.Storage.Console;
 

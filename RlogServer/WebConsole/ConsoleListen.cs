@@ -1,7 +1,7 @@
-using RlogServer.Common;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using RlogServer.Common;
 
 namespace RlogServer.WebConsole;
 

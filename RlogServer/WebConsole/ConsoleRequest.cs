@@ -1,6 +1,6 @@
-using RlogServer.Common;
 using System.Globalization;
 using System.Text;
+using RlogServer.Common;
 using RlogServer.Storage.Console;
 
 namespace RlogServer.WebConsole;

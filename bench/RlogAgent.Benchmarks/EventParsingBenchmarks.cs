@@ -1,9 +1,9 @@
-using RlogAgent.Common;
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using RlogAgent.Collection.Parsing;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 

@@ -1,5 +1,5 @@
-using RlogAgent.Common;
 using BenchmarkDotNet.Attributes;
+using RlogAgent.Common;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Benchmarks;

@@ -1,5 +1,5 @@
-using RlogAgent.Pipeline;
 using RlogAgent.Collection.Formats;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Tests.Collection.Formats;
 

@@ -1,6 +1,6 @@
-using RlogAgent.Pipeline;
 using System.Text;
 using RlogAgent.Collection.Formats;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Tests.Collection.Formats;
 

@@ -1,8 +1,8 @@
-using RlogAgent.Pipeline;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Collection.Formats;
 using RlogAgent.Configuration;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Tests.Collection.Formats;
 

@@ -1,7 +1,7 @@
-using RlogAgent.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rlog.V1;
 using RlogAgent.Collection.Parsing;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 using RlogAgent.Tests.Support;

@@ -1,8 +1,8 @@
-using RlogServer.Common;
 using System.CommandLine;
 using Rlog.V1;
 using RlogAgent.Tests.Server.Support;
 using RlogServer.Cli;
+using RlogServer.Common;
 using RlogServer.Storage;
 
 namespace RlogAgent.Tests.Server.Cli;

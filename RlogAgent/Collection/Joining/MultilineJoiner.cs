@@ -1,8 +1,8 @@
-using RlogAgent.Collection.Formats;
-using RlogAgent.Pipeline;
 using System.Text;
 using System.Text.RegularExpressions;
+using RlogAgent.Collection.Formats;
 using RlogAgent.Configuration;
+using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Joining;
 

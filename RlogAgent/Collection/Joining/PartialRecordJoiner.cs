@@ -1,5 +1,5 @@
-using RlogAgent.Collection.Formats;
 using System.Text.Unicode;
+using RlogAgent.Collection.Formats;
 using RlogAgent.Pipeline;
 
 namespace RlogAgent.Collection.Joining;

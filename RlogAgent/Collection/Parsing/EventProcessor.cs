@@ -1,7 +1,7 @@
-using RlogAgent.Common;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using RlogAgent.Common;
 using RlogAgent.Configuration;
 using RlogAgent.Pipeline;
 

@@ -1,7 +1,7 @@
-using RlogServer.Configuration;
 using System.Globalization;
 using System.Text;
 using Npgsql;
+using RlogServer.Configuration;
 using RlogServer.Storage.Console;
 
 namespace RlogServer.Storage.Postgres;
