@@ -1,4 +1,3 @@
-using Npgsql;
 using RlogServer.Storage.Console;
 
 namespace RlogServer.Storage.Postgres;
@@ -6,10 +5,7 @@ namespace RlogServer.Storage.Postgres;
 /// <summary>The console's fleet (agents, their heartbeats, when they were last seen) and viewers' sessions.</summary>
 internal sealed partial class PostgresConsoleStore
 {
-    private const string HeartbeatColumns = """
-        h.agent_uuid, h.sent_at, h.received_at, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
-        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
-        """;
+    private const string HeartbeatColumns = PostgresHeartbeatStore.SelectColumns;
 
     public async Task<IReadOnlyList<AgentSummary>> AgentsAsync(CancellationToken cancellationToken = default)
     {
@@ -32,7 +28,7 @@ internal sealed partial class PostgresConsoleStore
                 RegisteredVersion: reader.GetString(3),
                 FirstSeen: reader.GetFieldValue<DateTimeOffset>(4),
                 LastSeen: reader.GetFieldValue<DateTimeOffset>(5),
-                LastHeartbeat: reader.IsDBNull(6) ? null : ReadHeartbeat(reader, 6)));
+                LastHeartbeat: reader.IsDBNull(6) ? null : PostgresHeartbeatStore.Read(reader, 6)));
         }
 
         return agents;
@@ -57,7 +53,7 @@ internal sealed partial class PostgresConsoleStore
         var points = new List<StoredHeartbeat>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            points.Add(ReadHeartbeat(reader, 0));
+            points.Add(PostgresHeartbeatStore.Read(reader, 0));
         }
 
         return points;
@@ -99,24 +95,4 @@ internal sealed partial class PostgresConsoleStore
         command.Parameters.AddWithValue(now.ToUniversalTime());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static StoredHeartbeat ReadHeartbeat(NpgsqlDataReader reader, int first) =>
-        new(
-            AgentUuid: reader.GetGuid(first).ToString(),
-            Timestamp: reader.IsDBNull(first + 1) ? null : reader.GetFieldValue<DateTimeOffset>(first + 1),
-            ReceivedAt: reader.GetFieldValue<DateTimeOffset>(first + 2),
-            Cpu: reader.GetDouble(first + 3),
-            Memory: reader.GetDouble(first + 4),
-            AgentVersion: reader.GetString(first + 5),
-            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
-            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
-            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
-            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
-            FilesOpen: (uint)reader.GetInt64(first + 10),
-            ProcessCpu: reader.GetDouble(first + 11),
-            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
-        {
-            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
-            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
-        };
 }

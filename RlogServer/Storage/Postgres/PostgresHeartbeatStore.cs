@@ -11,6 +11,12 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
         batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes, lines_rejected, source_restarts
         """;
 
+    /// <summary>The columns <see cref="Read"/> reads, from <c>heartbeats h</c>: for this store and the console's.</summary>
+    internal const string SelectColumns = """
+        h.agent_uuid, h.sent_at, h.received_at, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
+        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresHeartbeatStore(NpgsqlDataSource dataSource)
@@ -72,11 +78,11 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
         using var command = _dataSource.CreateCommand();
         if (agentUuid is null)
         {
-            command.CommandText = $"SELECT {Columns} FROM heartbeats ORDER BY id";
+            command.CommandText = $"SELECT {SelectColumns} FROM heartbeats h ORDER BY h.id";
         }
         else if (PostgresDatabase.ParseUuid(agentUuid) is { } uuid)
         {
-            command.CommandText = $"SELECT {Columns} FROM heartbeats WHERE agent_uuid = $1 ORDER BY id";
+            command.CommandText = $"SELECT {SelectColumns} FROM heartbeats h WHERE h.agent_uuid = $1 ORDER BY h.id";
             command.Parameters.AddWithValue(uuid);
         }
         else
@@ -88,24 +94,7 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
         var heartbeats = new List<StoredHeartbeat>();
         while (reader.Read())
         {
-            heartbeats.Add(new StoredHeartbeat(
-                AgentUuid: reader.GetGuid(0).ToString(),
-                Timestamp: reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
-                ReceivedAt: reader.GetFieldValue<DateTimeOffset>(2),
-                Cpu: reader.GetDouble(3),
-                Memory: reader.GetDouble(4),
-                AgentVersion: reader.GetString(5),
-                LinesRead: unchecked((ulong)reader.GetInt64(6)),
-                LinesConfirmed: unchecked((ulong)reader.GetInt64(7)),
-                BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(8)),
-                SendRetries: unchecked((ulong)reader.GetInt64(9)),
-                FilesOpen: (uint)reader.GetInt64(10),
-                ProcessCpu: reader.GetDouble(11),
-                ProcessRssBytes: unchecked((ulong)reader.GetInt64(12)))
-            {
-                LinesRejected = unchecked((ulong)reader.GetInt64(13)),
-                SourceRestarts = unchecked((ulong)reader.GetInt64(14)),
-            });
+            heartbeats.Add(Read(reader, 0));
         }
 
         return heartbeats;
@@ -117,4 +106,25 @@ internal sealed class PostgresHeartbeatStore : IHeartbeatStore
         command.Parameters.AddWithValue(cutoff.ToUniversalTime());
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>One heartbeat from <see cref="SelectColumns"/>, starting at column <paramref name="first"/>.</summary>
+    internal static StoredHeartbeat Read(NpgsqlDataReader reader, int first) =>
+        new(
+            AgentUuid: reader.GetGuid(first).ToString(),
+            Timestamp: reader.IsDBNull(first + 1) ? null : reader.GetFieldValue<DateTimeOffset>(first + 1),
+            ReceivedAt: reader.GetFieldValue<DateTimeOffset>(first + 2),
+            Cpu: reader.GetDouble(first + 3),
+            Memory: reader.GetDouble(first + 4),
+            AgentVersion: reader.GetString(first + 5),
+            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
+            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
+            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
+            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
+            FilesOpen: (uint)reader.GetInt64(first + 10),
+            ProcessCpu: reader.GetDouble(first + 11),
+            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
+        {
+            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
+            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
+        };
 }

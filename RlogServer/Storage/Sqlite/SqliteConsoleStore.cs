@@ -10,10 +10,7 @@ internal sealed class SqliteConsoleStore : IConsoleStore
 {
     private const string Columns = SqliteLineRows.Columns;
 
-    private const string HeartbeatColumns = """
-        h.agent_uuid, h.timestamp_ms, h.received_at_ms, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
-        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
-        """;
+    private const string HeartbeatColumns = SqliteHeartbeatStore.SelectColumns;
 
     private readonly SqliteDatabase _database;
 
@@ -187,7 +184,7 @@ internal sealed class SqliteConsoleStore : IConsoleStore
                     RegisteredVersion: reader.GetString(3),
                     FirstSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
                     LastSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                    LastHeartbeat: reader.IsDBNull(6) ? null : ReadHeartbeat(reader, 6)));
+                    LastHeartbeat: reader.IsDBNull(6) ? null : SqliteHeartbeatStore.Read(reader, 6)));
             }
 
             return agents;
@@ -207,7 +204,7 @@ internal sealed class SqliteConsoleStore : IConsoleStore
             var points = new List<StoredHeartbeat>();
             while (reader.Read())
             {
-                points.Add(ReadHeartbeat(reader, 0));
+                points.Add(SqliteHeartbeatStore.Read(reader, 0));
             }
 
             return points;
@@ -288,26 +285,6 @@ internal sealed class SqliteConsoleStore : IConsoleStore
         command.Parameters.AddWithValue("$from", range.FromMilliseconds);
         command.Parameters.AddWithValue("$to", range.ToMilliseconds);
     }
-
-    private static StoredHeartbeat ReadHeartbeat(SqliteDataReader reader, int first) =>
-        new(
-            AgentUuid: reader.GetString(first),
-            Timestamp: reader.IsDBNull(first + 1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 1)),
-            ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 2)),
-            Cpu: reader.GetDouble(first + 3),
-            Memory: reader.GetDouble(first + 4),
-            AgentVersion: reader.GetString(first + 5),
-            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
-            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
-            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
-            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
-            FilesOpen: (uint)reader.GetInt64(first + 10),
-            ProcessCpu: reader.GetDouble(first + 11),
-            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
-        {
-            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
-            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
-        };
 
     // The contract's FILTERS as SQL on the lines table.
     private static void AddFilter(SqliteCommand command, StringBuilder sql, LineFilter filter)

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Rlog.V1;
 
 namespace RlogServer.Storage.Sqlite;
@@ -8,6 +9,12 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
     private const string Columns = """
         agent_uuid, timestamp_ms, received_at_ms, cpu, memory, agent_version, lines_read, lines_confirmed,
         batches_unconfirmed, send_retries, files_open, process_cpu, process_rss_bytes, lines_rejected, source_restarts
+        """;
+
+    /// <summary>The columns <see cref="Read"/> reads, from <c>heartbeats h</c>: for this store and the console's.</summary>
+    internal const string SelectColumns = """
+        h.agent_uuid, h.timestamp_ms, h.received_at_ms, h.cpu, h.memory, h.agent_version, h.lines_read, h.lines_confirmed,
+        h.batches_unconfirmed, h.send_retries, h.files_open, h.process_cpu, h.process_rss_bytes, h.lines_rejected, h.source_restarts
         """;
 
     private readonly SqliteDatabase _database;
@@ -67,8 +74,8 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
             using var command = SqliteDatabase.Command(
                 connection,
                 agentUuid is null
-                    ? $"SELECT {Columns} FROM heartbeats ORDER BY id"
-                    : $"SELECT {Columns} FROM heartbeats WHERE agent_uuid = $agent_uuid ORDER BY id");
+                    ? $"SELECT {SelectColumns} FROM heartbeats h ORDER BY h.id"
+                    : $"SELECT {SelectColumns} FROM heartbeats h WHERE h.agent_uuid = $agent_uuid ORDER BY h.id");
             if (agentUuid is not null)
             {
                 command.Parameters.AddWithValue("$agent_uuid", agentUuid);
@@ -78,24 +85,7 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
             var heartbeats = new List<StoredHeartbeat>();
             while (reader.Read())
             {
-                heartbeats.Add(new StoredHeartbeat(
-                    AgentUuid: reader.GetString(0),
-                    Timestamp: reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                    ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-                    Cpu: reader.GetDouble(3),
-                    Memory: reader.GetDouble(4),
-                    AgentVersion: reader.GetString(5),
-                    LinesRead: unchecked((ulong)reader.GetInt64(6)),
-                    LinesConfirmed: unchecked((ulong)reader.GetInt64(7)),
-                    BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(8)),
-                    SendRetries: unchecked((ulong)reader.GetInt64(9)),
-                    FilesOpen: (uint)reader.GetInt64(10),
-                    ProcessCpu: reader.GetDouble(11),
-                    ProcessRssBytes: unchecked((ulong)reader.GetInt64(12)))
-                {
-                    LinesRejected = unchecked((ulong)reader.GetInt64(13)),
-                    SourceRestarts = unchecked((ulong)reader.GetInt64(14)),
-                });
+                heartbeats.Add(Read(reader, 0));
             }
 
             return heartbeats;
@@ -103,4 +93,25 @@ internal sealed class SqliteHeartbeatStore : IHeartbeatStore
 
     public Task<long> DeleteReceivedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
         SqliteRetention.DeleteReceivedBeforeAsync(_database, "heartbeats", cutoff, cancellationToken);
+
+    /// <summary>One heartbeat from <see cref="SelectColumns"/>, starting at column <paramref name="first"/>.</summary>
+    internal static StoredHeartbeat Read(SqliteDataReader reader, int first) =>
+        new(
+            AgentUuid: reader.GetString(first),
+            Timestamp: reader.IsDBNull(first + 1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 1)),
+            ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 2)),
+            Cpu: reader.GetDouble(first + 3),
+            Memory: reader.GetDouble(first + 4),
+            AgentVersion: reader.GetString(first + 5),
+            LinesRead: unchecked((ulong)reader.GetInt64(first + 6)),
+            LinesConfirmed: unchecked((ulong)reader.GetInt64(first + 7)),
+            BatchesUnconfirmed: unchecked((ulong)reader.GetInt64(first + 8)),
+            SendRetries: unchecked((ulong)reader.GetInt64(first + 9)),
+            FilesOpen: (uint)reader.GetInt64(first + 10),
+            ProcessCpu: reader.GetDouble(first + 11),
+            ProcessRssBytes: unchecked((ulong)reader.GetInt64(first + 12)))
+        {
+            LinesRejected = unchecked((ulong)reader.GetInt64(first + 13)),
+            SourceRestarts = unchecked((ulong)reader.GetInt64(first + 14)),
+        };
 }
