@@ -15,7 +15,7 @@ internal static class LineFormatter
     /// </summary>
     public static string Text(StoredLine line)
     {
-        var text = new StringBuilder().Append(Rfc3339(line.Timestamp));
+        var text = new StringBuilder().Append(TimeText.Rfc3339(line.Timestamp));
         if (line.Host.Length > 0)
         {
             text.Append(' ').Append(line.Host);
@@ -55,7 +55,7 @@ internal static class LineFormatter
             writer.WriteString("source", line.Source);
             writer.WriteString("file_id", line.FileId);
             writer.WriteNumber("offset", line.Offset);
-            writer.WriteString("timestamp", Rfc3339(line.Timestamp));
+            writer.WriteString("timestamp", TimeText.Rfc3339(line.Timestamp));
             writer.WriteString("line", line.Line);
             if (line.SeverityText.Length > 0)
             {
@@ -79,6 +79,4 @@ internal static class LineFormatter
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    public static string Rfc3339(DateTimeOffset time) => TimeText.Rfc3339(time);
 }

@@ -322,8 +322,8 @@ internal static class ConsoleApi
 
         var range = ConsoleRequest.Range(context.Request.Query, time.GetUtcNow());
         var agentUuid = parsed.ToString();
-        var agents = await store.Console.AgentsAsync(context.RequestAborted).ConfigureAwait(false);
-        if (!agents.Any(agent => agent.AgentUuid == agentUuid))
+        // One primary-key lookup, not the whole fleet with its last heartbeats.
+        if (!(await store.Agents.FindSecretAsync(agentUuid, context.RequestAborted).ConfigureAwait(false)).Exists)
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, $"uuid: no agent {agentUuid}").ConfigureAwait(false);
             return;

@@ -93,13 +93,14 @@ internal sealed class ViewerAccess : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        var key = Convert.ToHexString(Hash(id));
+        var hash = Hash(id);
+        var key = Convert.ToHexString(hash);
         if (_liveUntil.TryGetValue(key, out var until) && until > now)
         {
             return id;
         }
 
-        if (!await _store.Console.IsSessionLiveAsync(Hash(id), now, context.RequestAborted).ConfigureAwait(false))
+        if (!await _store.Console.IsSessionLiveAsync(hash, now, context.RequestAborted).ConfigureAwait(false))
         {
             _liveUntil.TryRemove(key, out _);
             return null;
