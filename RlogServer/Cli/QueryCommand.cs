@@ -13,11 +13,7 @@ internal static class QueryCommand
     /// <summary>How often <c>--follow</c> asks for new lines.</summary>
     public static readonly TimeSpan FollowPollInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// How long after it arrived a line is taken as settled by <c>--follow</c>. On PostgreSQL ids
-    /// are handed out before commit, so a lower id can still appear a moment after a higher one;
-    /// lines newer than this are asked for again (and printed once).
-    /// </summary>
+    /// <summary>How long after it arrived a line is taken as settled by <c>--follow</c> (see <see cref="FollowCursor"/>).</summary>
     public static readonly TimeSpan FollowSettle = TimeSpan.FromSeconds(5);
 
     /// <summary>Most lines read per follow poll.</summary>
@@ -146,31 +142,19 @@ internal static class QueryCommand
         }
 
         var page = query with { Limit = FollowPageSize, ReceivedSince = timeProvider.GetUtcNow() - FollowSettle };
-        var printed = new HashSet<long>();
+        var cursor = new FollowCursor(lowWater, FollowSettle);
         using var timer = new PeriodicTimer(FollowPollInterval, timeProvider);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             IReadOnlyList<StoredLine> found;
             do
             {
-                found = await lines.ReadAfterAsync(page, lowWater, cancellationToken).ConfigureAwait(false);
-                var settled = timeProvider.GetUtcNow() - FollowSettle;
-                var newLow = lowWater;
-                foreach (var line in found)
+                found = await lines.ReadAfterAsync(page, cursor.LowWater, cancellationToken).ConfigureAwait(false);
+                foreach (var line in cursor.Take(found, timeProvider.GetUtcNow(), pageFull: found.Count == FollowPageSize))
                 {
-                    if (printed.Add(line.Id))
-                    {
-                        await output.WriteLineAsync(Format(line, json)).ConfigureAwait(false);
-                    }
-
-                    if (line.ReceivedAt < settled || found.Count == FollowPageSize)
-                    {
-                        newLow = Math.Max(newLow, line.Id);
-                    }
+                    await output.WriteLineAsync(Format(line, json)).ConfigureAwait(false);
                 }
 
-                lowWater = newLow;
-                printed.RemoveWhere(id => id <= lowWater);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             while (found.Count == FollowPageSize);

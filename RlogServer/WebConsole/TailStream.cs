@@ -8,10 +8,9 @@ namespace RlogServer.WebConsole;
 
 /// <summary>
 /// <c>GET /api/v1/tail</c>: server-sent events of every matching line stored after the stream
-/// opened, by any replica, read from the database every <see cref="PollInterval"/>. On
-/// PostgreSQL ids are handed out before commit, so a lower id can commit a moment after a
-/// higher one: ids younger than <see cref="Settle"/> are read again (and sent once), as
-/// <c>query --follow</c> does.
+/// opened, by any replica, read from the database every <see cref="PollInterval"/>, through a
+/// <see cref="FollowCursor"/> as <c>query --follow</c> reads (ids younger than <see cref="Settle"/>
+/// read again and sent once).
 /// </summary>
 internal static class TailStream
 {
@@ -57,7 +56,7 @@ internal static class TailStream
         await response.WriteAsync(": ok\n\n", stop.Token).ConfigureAwait(false);
         await response.Body.FlushAsync(stop.Token).ConfigureAwait(false);
 
-        var sent = new HashSet<long>();
+        var cursor = new FollowCursor(lowWater, Settle);
         var lastWrite = time.GetTimestamp();
         var lastSessionCheck = time.GetTimestamp();
         using var timer = new PeriodicTimer(PollInterval, time);
@@ -78,25 +77,16 @@ internal static class TailStream
                 do
                 {
                     var now = time.GetUtcNow();
-                    found = await store.Console.ReadAfterAsync(filter, lowWater, now - Settle, PageSize, stop.Token).ConfigureAwait(false);
-                    var settled = now - Settle;
-                    var newLow = lowWater;
+                    found = await store.Console.ReadAfterAsync(filter, cursor.LowWater, now - Settle, PageSize, stop.Token).ConfigureAwait(false);
                     var events = new StringBuilder();
-                    foreach (var line in found)
+                    foreach (var line in cursor.Take(found, now, pageFull: found.Count == PageSize))
                     {
-                        if (sent.Add(line.Id) && (from is null || line.Timestamp >= from))
+                        if (from is null || line.Timestamp >= from)
                         {
                             AppendEvent(events, line);
                         }
-
-                        if (line.ReceivedAt < settled || found.Count == PageSize)
-                        {
-                            newLow = Math.Max(newLow, line.Id);
-                        }
                     }
 
-                    lowWater = newLow;
-                    sent.RemoveWhere(id => id <= lowWater);
                     if (events.Length > 0)
                     {
                         await response.WriteAsync(events.ToString(), stop.Token).ConfigureAwait(false);
