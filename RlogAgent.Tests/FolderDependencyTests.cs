@@ -1,3 +1,4 @@
+using RlogAgent.Tests.Support;
 using System.Reflection;
 using System.Reflection.Emit;
 
@@ -39,16 +40,11 @@ public sealed class FolderDependencyTests
     [TestCase("RlogServer")]
     public void NoSourceFile_IsOver500Lines(string project)
     {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        var sources = Directory.EnumerateFiles(Path.Combine(folder!.FullName, project), "*.cs", SearchOption.AllDirectories)
+        var root = BuildOutput.RepoRoot();
+        var sources = Directory.EnumerateFiles(Path.Combine(root, project), "*.cs", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(path => (Path: Path.GetRelativePath(folder.FullName, path), Lines: File.ReadLines(path).Count()))
+            .Select(path => (Path: Path.GetRelativePath(root, path), Lines: File.ReadLines(path).Count()))
             .ToList();
 
         Assert.Multiple(() =>

@@ -14,7 +14,7 @@ namespace RlogAgent.Tests;
 [TestFixture]
 public sealed partial class ReadmeTests
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(BuildOutput.RepoRoot(), "README.md"));
 
     private TempFolder _temp = null!;
 
@@ -91,15 +91,4 @@ public sealed partial class ReadmeTests
 
     [GeneratedRegex(@"(?:export\s+|\s)(RLOG_\w+)=('[^']*'|\S+)")]
     private static partial Regex ExportedVariable();
-
-    private static string RepoRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found");
-    }
 }

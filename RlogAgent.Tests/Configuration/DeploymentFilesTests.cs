@@ -12,7 +12,7 @@ namespace RlogAgent.Tests.Configuration;
 [TestFixture]
 public sealed class DeploymentFilesTests
 {
-    private static readonly string Root = RepoRoot();
+    private static readonly string Root = BuildOutput.RepoRoot();
     private TempFolder _temp = null!;
 
     [SetUp]
@@ -205,15 +205,4 @@ public sealed class DeploymentFilesTests
     private static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node.Children[key];
 
     private static string Text(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[key]).Value ?? "";
-
-    private static string RepoRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -111,7 +111,7 @@ public sealed class KeepaliveSettingsTests
     [Test]
     public void LoadFile_SampleAgentYaml_StatesTheKeepaliveDefaults()
     {
-        var sample = Path.Combine(RepoRoot(), "agent.yaml");
+        var sample = Path.Combine(BuildOutput.RepoRoot(), "agent.yaml");
 
         var o = ConfigLoader.Parse(File.ReadAllText(sample), sample);
 
@@ -120,17 +120,6 @@ public sealed class KeepaliveSettingsTests
             Assert.That(o.KeepaliveInterval.TotalSeconds, Is.EqualTo(AgentOptions.DefaultKeepaliveIntervalSeconds));
             Assert.That(o.KeepaliveTimeout.TotalSeconds, Is.EqualTo(AgentOptions.DefaultKeepaliveTimeoutSeconds));
         });
-    }
-
-    private static string RepoRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found");
     }
 
     private string Write(string yaml)

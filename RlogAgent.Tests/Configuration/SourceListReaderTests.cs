@@ -130,7 +130,7 @@ public sealed class SourceListReaderTests
     [Test]
     public void Parse_SampleAgentYamlContainerSourceUncommented_IsRead()
     {
-        var sample = File.ReadAllLines(Path.Combine(RepoRoot(), "agent.yaml"));
+        var sample = File.ReadAllLines(Path.Combine(BuildOutput.RepoRoot(), "agent.yaml"));
         var start = Array.FindIndex(sample, l => l.StartsWith("  # - label: k8s", StringComparison.Ordinal));
         var uncommented = sample.Select((l, i) => i >= start && l.StartsWith("  # ", StringComparison.Ordinal) ? "  " + l[4..] : l);
 
@@ -148,7 +148,7 @@ public sealed class SourceListReaderTests
     [Test]
     public void Parse_SampleAgentYamlEventRulesUncommented_IsRead()
     {
-        var sample = File.ReadAllLines(Path.Combine(RepoRoot(), "agent.yaml"));
+        var sample = File.ReadAllLines(Path.Combine(BuildOutput.RepoRoot(), "agent.yaml"));
         var start = Array.FindIndex(sample, l => l.StartsWith("  # - label: api", StringComparison.Ordinal));
         var end = Array.FindIndex(sample, start, l => l.StartsWith("  # Container logs", StringComparison.Ordinal));
         var uncommented = sample.Select((l, i) => i >= start && i < end && l.StartsWith("  # ", StringComparison.Ordinal) ? "  " + l[4..] : l);
@@ -259,17 +259,6 @@ public sealed class SourceListReaderTests
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path, _ => null));
 
         Assert.That(e!.Message, Does.StartWith($"{path}:8: not valid YAML"));
-    }
-
-    private static string RepoRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found");
     }
 
     private AgentOptions Load(string yaml) => ConfigLoader.LoadFile(Write(yaml), _ => null);

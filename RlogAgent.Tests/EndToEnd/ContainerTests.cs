@@ -183,7 +183,7 @@ public sealed class ContainerTests : EndToEndTest
         return AgentProcess.StartCommand(
             Temp.Path,
             "/bin/sh",
-            [Path.Combine(RepoRoot(), "deploy", "container", "entrypoint.sh"), "/bin/sh", Temp.Combine("app.sh"), go, log, count.ToString(System.Globalization.CultureInfo.InvariantCulture), end],
+            [Path.Combine(BuildOutput.RepoRoot(), "deploy", "container", "entrypoint.sh"), "/bin/sh", Temp.Combine("app.sh"), go, log, count.ToString(System.Globalization.CultureInfo.InvariantCulture), end],
             environment);
     }
 
@@ -193,7 +193,7 @@ public sealed class ContainerTests : EndToEndTest
     /// <summary>The published NativeAOT binary when there is one (what images run), else the build's dll.</summary>
     private static (string[] Command, string How) AgentCommand()
     {
-        var published = Path.Combine(RepoRoot(), "artifacts", "publish", "linux-x64", "rlog-agent");
+        var published = Path.Combine(BuildOutput.RepoRoot(), "artifacts", "publish", "linux-x64", "rlog-agent");
         if (File.Exists(published))
         {
             return ([published], "the published NativeAOT binary " + published);
@@ -221,15 +221,4 @@ public sealed class ContainerTests : EndToEndTest
             .Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries)
             .Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
-
-    private static string RepoRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RlogAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("RlogAgent.sln not found above " + AppContext.BaseDirectory);
-    }
 }

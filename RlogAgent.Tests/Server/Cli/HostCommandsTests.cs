@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Text.Json;
 using RlogAgent.Tests.Server.Support;
-using RlogServer.Cli;
 using RlogServer.Storage;
 
 namespace RlogAgent.Tests.Server.Cli;
@@ -15,8 +13,6 @@ namespace RlogAgent.Tests.Server.Cli;
 [TestFixture(StorageEngineKind.Postgres)]
 public sealed class HostCommandsTests : EngineFixture
 {
-    private static readonly TimeSpan Timeout = ServerClient.Timeout;
-
     public HostCommandsTests(StorageEngineKind engine)
         : base(engine)
     {
@@ -30,9 +26,9 @@ public sealed class HostCommandsTests : EngineFixture
             await ConsoleSeed.StoreAsync(server);
         }
 
-        var (exitCode, text, error) = await InvokeAsync("query", "--db", Database, "--host", "db-1", "--since", "2h");
-        var (_, json, _) = await InvokeAsync("query", "--db", Database, "--host", "db-1", "--since", "2h", "--json");
-        var (_, none, _) = await InvokeAsync("query", "--db", Database, "--host", "nosuch", "--since", "2h");
+        var (exitCode, text, error) = await ServerCli.InvokeAsync("query", "--db", Database, "--host", "db-1", "--since", "2h");
+        var (_, json, _) = await ServerCli.InvokeAsync("query", "--db", Database, "--host", "db-1", "--since", "2h", "--json");
+        var (_, none, _) = await ServerCli.InvokeAsync("query", "--db", Database, "--host", "nosuch", "--since", "2h");
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var objects = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
@@ -54,8 +50,8 @@ public sealed class HostCommandsTests : EngineFixture
             await ConsoleSeed.StoreAsync(server);
         }
 
-        var (exitCode, text, error) = await InvokeAsync("tail", "--db", Database, "-n", "2");
-        var (jsonExit, json, _) = await InvokeAsync("tail", "--db", Database, "-n", "2", "--json");
+        var (exitCode, text, error) = await ServerCli.InvokeAsync("tail", "--db", Database, "-n", "2");
+        var (jsonExit, json, _) = await ServerCli.InvokeAsync("tail", "--db", Database, "-n", "2", "--json");
         var objects = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
         Assert.Multiple(() =>
@@ -76,8 +72,8 @@ public sealed class HostCommandsTests : EngineFixture
             await ConsoleSeed.StoreAsync(server);
         }
 
-        var (exitCode, text, error) = await InvokeAsync("stats", "--db", Database);
-        var (jsonExit, json, _) = await InvokeAsync("stats", "--db", Database, "--json");
+        var (exitCode, text, error) = await ServerCli.InvokeAsync("stats", "--db", Database);
+        var (jsonExit, json, _) = await ServerCli.InvokeAsync("stats", "--db", Database, "--json");
         var stats = JsonDocument.Parse(json).RootElement;
 
         Assert.Multiple(() =>
@@ -98,16 +94,5 @@ public sealed class HostCommandsTests : EngineFixture
                 stats.GetProperty("labels").EnumerateArray().Select(h => (h.GetProperty("name").GetString(), h.GetProperty("lines").GetInt64())),
                 Is.EqualTo(new[] { ("web", 10L), ("db", 5L) }));
         });
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await ServerCommandLine.Create(_ => null)
-            .Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
-            .WaitAsync(Timeout);
-        return (exitCode, output.ToString(), error.ToString());
     }
 }

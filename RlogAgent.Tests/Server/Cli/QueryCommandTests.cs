@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Time.Testing;
@@ -41,7 +40,7 @@ public sealed class QueryCommandTests
             await StoreAsync(store, "db", "file-2", now.AddMinutes(-1), "other label");
         }
 
-        var (exitCode, output, error) = await InvokeAsync("query", "--db", _database.Dsn, "--label", "app", "--since", "10m", "--json");
+        var (exitCode, output, error) = await ServerCli.InvokeAsync("query", "--db", _database.Dsn, "--label", "app", "--since", "10m", "--json");
 
         var objects = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
         Assert.Multiple(() =>
@@ -75,7 +74,7 @@ public sealed class QueryCommandTests
             await StoreAsync(store, "app", "file-1", at.AddSeconds(9), "POST /item 500");
         }
 
-        var (exitCode, output, _) = await InvokeAsync(
+        var (exitCode, output, _) = await ServerCli.InvokeAsync(
             "query", "--db", _database.Dsn, "--contains", "GET", "-n", "2", "--until", "2026-11-28T07:00:04Z");
 
         Assert.Multiple(() =>
@@ -119,7 +118,7 @@ public sealed class QueryCommandTests
         {
         }
 
-        var (exitCode, _, error) = await InvokeAsync("query", "--db", _database.Dsn, "--since", "yesterday");
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("query", "--db", _database.Dsn, "--since", "yesterday");
 
         Assert.Multiple(() =>
         {
@@ -136,7 +135,7 @@ public sealed class QueryCommandTests
             await StoreAsync(store, "app", "file-1", DateTimeOffset.UtcNow, "one");
         }
 
-        var (exitCode, output, _) = await InvokeAsync("stats", "--db", _database.Dsn);
+        var (exitCode, output, _) = await ServerCli.InvokeAsync("stats", "--db", _database.Dsn);
 
         Assert.Multiple(() =>
         {
@@ -160,9 +159,9 @@ public sealed class QueryCommandTests
             await StoreLevelAsync(store, at.AddSeconds(3), "disk full", 17, "E");
         }
 
-        var (exitCode, output, error) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "warn");
-        var (jsonExit, json, _) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "WARNING", "--json");
-        var (badExit, _, badError) = await InvokeAsync("query", "--db", _database.Dsn, "--level", "loud");
+        var (exitCode, output, error) = await ServerCli.InvokeAsync("query", "--db", _database.Dsn, "--level", "warn");
+        var (jsonExit, json, _) = await ServerCli.InvokeAsync("query", "--db", _database.Dsn, "--level", "WARNING", "--json");
+        var (badExit, _, badError) = await ServerCli.InvokeAsync("query", "--db", _database.Dsn, "--level", "loud");
 
         var objects = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Multiple(() =>
@@ -202,16 +201,5 @@ public sealed class QueryCommandTests
         }
 
         await store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await ServerCommandLine.Create(_ => null)
-            .Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
-            .WaitAsync(Timeout);
-        return (exitCode, output.ToString(), error.ToString());
     }
 }

@@ -29,7 +29,7 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task Invoke_NoProjectKey_ExitsNonZeroSayingHowToGiveOne()
     {
-        var (exitCode, _, error) = await InvokeAsync("--db", _databasePath, "--urls", "http://127.0.0.1:0");
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("--db", _databasePath, "--urls", "http://127.0.0.1:0");
 
         Assert.Multiple(() =>
         {
@@ -44,7 +44,7 @@ public sealed class ServerCommandLineTests
     [TestCase("--access-ttl", "soon")]
     public async Task Invoke_BadLifetime_ExitsNonZero(string option, string value)
     {
-        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", option, value);
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("--project-key", "k", option, value);
 
         Assert.Multiple(() =>
         {
@@ -60,7 +60,7 @@ public sealed class ServerCommandLineTests
         taken.Start();
         var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
 
-        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--db", _databasePath, "--urls", $"http://127.0.0.1:{port}");
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("--project-key", "k", "--db", _databasePath, "--urls", $"http://127.0.0.1:{port}");
 
         Assert.Multiple(() =>
         {
@@ -73,7 +73,7 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task Invoke_UnknownOption_ExitsNonZero()
     {
-        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--colour", "blue");
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("--project-key", "k", "--colour", "blue");
 
         Assert.Multiple(() =>
         {
@@ -85,7 +85,7 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task Invoke_HttpsUrl_ExitsNonZeroNamingTheUrl()
     {
-        var (exitCode, _, error) = await InvokeAsync(
+        var (exitCode, _, error) = await ServerCli.InvokeAsync(
             "--project-key", "k", "--db", _databasePath, "--urls", "https://127.0.0.1:0");
 
         Assert.Multiple(() =>
@@ -100,7 +100,7 @@ public sealed class ServerCommandLineTests
     {
         await FillDatabaseAsync();
 
-        var (exitCode, output, _) = await InvokeAsync("stats", "--db", _databasePath);
+        var (exitCode, output, _) = await ServerCli.InvokeAsync("stats", "--db", _databasePath);
 
         Assert.Multiple(() =>
         {
@@ -116,7 +116,7 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task Stats_MissingDatabase_ExitsNonZeroWithoutCreatingIt()
     {
-        var (exitCode, _, error) = await InvokeAsync("stats", "--db", _databasePath);
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("stats", "--db", _databasePath);
 
         Assert.Multiple(() =>
         {
@@ -130,9 +130,9 @@ public sealed class ServerCommandLineTests
     public async Task Tail_TwoOfFiveLines_PrintsLastTwoWithLabels()
     {
         var batches = await FillDatabaseAsync();
-        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{LineFormatter.Rfc3339(log.Timestamp.ToDateTimeOffset())} host [{log.Label}] {log.Line}");
+        var expected = batches.SelectMany(batch => batch.Logs).TakeLast(2).Select(log => $"{TimeText.Rfc3339(log.Timestamp.ToDateTimeOffset())} host [{log.Label}] {log.Line}");
 
-        var (exitCode, output, _) = await InvokeAsync("tail", "--db", _databasePath, "-n", "2");
+        var (exitCode, output, _) = await ServerCli.InvokeAsync("tail", "--db", _databasePath, "-n", "2");
 
         Assert.Multiple(() =>
         {
@@ -147,7 +147,7 @@ public sealed class ServerCommandLineTests
     {
         await FillDatabaseAsync();
 
-        var (exitCode, output, error) = await InvokeAsync("tail", "--db", _databasePath, "-n", count);
+        var (exitCode, output, error) = await ServerCli.InvokeAsync("tail", "--db", _databasePath, "-n", count);
 
         Assert.Multiple(() =>
         {
@@ -161,7 +161,7 @@ public sealed class ServerCommandLineTests
     [TestCase("--metrics-listen", "nowhere")]
     public async Task Invoke_BadRetentionOrMetricsAddress_ExitsWithUsageErrorNamingTheOption(string option, string value)
     {
-        var (exitCode, _, error) = await InvokeAsync("--project-key", "k", "--db", _databasePath, option, value);
+        var (exitCode, _, error) = await ServerCli.InvokeAsync("--project-key", "k", "--db", _databasePath, option, value);
 
         Assert.Multiple(() =>
         {
@@ -222,8 +222,8 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task UnknownArgument_OneLineAndTheCommandsUsage_Exit2()
     {
-        var (rootExit, _, rootError) = await InvokeWholeAsync("--bogus");
-        var (queryExit, _, queryError) = await InvokeWholeAsync("query", "--db", "x.db", "--colour", "red");
+        var (rootExit, _, rootError) = await ServerCli.InvokeAsProgramAsync("--bogus");
+        var (queryExit, _, queryError) = await ServerCli.InvokeAsProgramAsync("query", "--db", "x.db", "--colour", "red");
 
         Assert.Multiple(() =>
         {
@@ -240,7 +240,7 @@ public sealed class ServerCommandLineTests
     [Test]
     public async Task CheckConfig_Valid_PrintsTheEffectiveSettingsWithSecretsMasked_Exit0()
     {
-        var (exitCode, output, error) = await InvokeWholeAsync(
+        var (exitCode, output, error) = await ServerCli.InvokeAsProgramAsync(
             "--check-config", "--project-key", "pk-secret-1", "--db", "postgresql://rlog:pw-secret@db.example:5432/rlog",
             "--console-listen", "127.0.0.1:8080", "--viewer-keys", "vk-secret-1", "--retention", "7d", "--agent-late", "45s");
 
@@ -261,7 +261,7 @@ public sealed class ServerCommandLineTests
     [TestCase("--urls", "https://127.0.0.1:5000", "--db", "x.db", "--urls")]
     public async Task CheckConfig_Invalid_NamesTheFlag_Exit2(string flag1, string value1, string flag2, string value2, string named)
     {
-        var (exitCode, output, error) = await InvokeWholeAsync("--check-config", "--project-key", "k", flag1, value1, flag2, value2);
+        var (exitCode, output, error) = await ServerCli.InvokeAsProgramAsync("--check-config", "--project-key", "k", flag1, value1, flag2, value2);
 
         Assert.Multiple(() =>
         {
@@ -270,25 +270,5 @@ public sealed class ServerCommandLineTests
             Assert.That(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "one line");
             Assert.That(output, Is.Empty);
         });
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeWholeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await ServerCommandLine.InvokeAsync(args, new System.CommandLine.InvocationConfiguration { Output = output, Error = error }, _ => null)
-            .WaitAsync(TimeSpan.FromSeconds(30));
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await ServerCommandLine.Create(_ => null)
-            .Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error })
-            .WaitAsync(Timeout);
-        return (exitCode, output.ToString(), error.ToString());
     }
 }

@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using RlogAgent.Tests.Server.Support;
@@ -332,7 +333,7 @@ public sealed class ConsoleAccessTests : EngineFixture
         {
             Assert.That(before, Is.EqualTo("down"));
             Assert.That(web.GetProperty("status").GetString(), Is.EqualTo("up"));
-            Assert.That(web.GetProperty("last_seen").GetString(), Is.EqualTo(ConsoleSeed.Rfc3339(clock.GetUtcNow())));
+            Assert.That(web.GetProperty("last_seen").GetString(), Is.EqualTo(TimeText.Rfc3339(clock.GetUtcNow())));
         });
     }
 
@@ -349,7 +350,7 @@ public sealed class ConsoleAccessTests : EngineFixture
         const string Agent = "01a24d6e-0000-7000-8000-000000000001";
         await server.Store.StoreBatchAsync(Agent, Batch("early", eventTime, 40), now.AddDays(-3));
         await server.Store.StoreBatchAsync(Agent, Batch("late", eventTime, 25), now);
-        var range = $"from={ConsoleSeed.Rfc3339(now.AddDays(-4))}&to={ConsoleSeed.Rfc3339(now.AddDays(-2))}&buckets=4";
+        var range = $"from={TimeText.Rfc3339(now.AddDays(-4))}&to={TimeText.Rfc3339(now.AddDays(-2))}&buckets=4";
 
         var before = await SumAsync(console, $"/api/v1/histogram?{range}");
         await server.Store.Lines.DeleteReceivedBeforeAsync(now.AddDays(-1));

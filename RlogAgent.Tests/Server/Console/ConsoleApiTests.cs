@@ -1,3 +1,4 @@
+using RlogServer.Common;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -99,7 +100,7 @@ public sealed class ConsoleApiTests : EngineFixture
                 Is.EqualTo(new[] { "web 9 POST /cart", "web 8 GET /home", "web 7 POST /cart", "web 6 GET /home", "web 5 POST /cart", "db 4 select", "web 4 GET /home" }));
             var first = lines[5];
             Assert.That(first.GetProperty("id").ValueKind, Is.EqualTo(JsonValueKind.String));
-            Assert.That(first.GetProperty("time").GetString(), Is.EqualTo(ConsoleSeed.Rfc3339(_seed.Start.AddSeconds(45))));
+            Assert.That(first.GetProperty("time").GetString(), Is.EqualTo(TimeText.Rfc3339(_seed.Start.AddSeconds(45))));
             Assert.That(first.GetProperty("received").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"));
             Assert.That(first.GetProperty("agent_uuid").GetString(), Is.EqualTo(_seed.DbAgent));
             Assert.That(first.GetProperty("host").GetString(), Is.EqualTo("db-1"));
@@ -178,8 +179,8 @@ public sealed class ConsoleApiTests : EngineFixture
     public async Task Histogram_BucketsCoverTheRangeOldestFirst()
     {
         // 60 s in 6 buckets of 10 s: web lines at 0, 10, ... 90 s; db lines at 5, 15, ... 45 s.
-        var from = ConsoleSeed.Rfc3339(_seed.Start);
-        var to = ConsoleSeed.Rfc3339(_seed.Start.AddSeconds(60));
+        var from = TimeText.Rfc3339(_seed.Start);
+        var to = TimeText.Rfc3339(_seed.Start.AddSeconds(60));
         var histogram = await _console.GetJsonAsync($"/api/v1/histogram?from={from}&to={to}&buckets=6");
 
         Assert.Multiple(() =>
@@ -234,8 +235,8 @@ public sealed class ConsoleApiTests : EngineFixture
 
         await client.SendAsync(_seed.WebToken, halfNew);
 
-        var from = ConsoleSeed.Rfc3339(start.AddMinutes(-3).AddMilliseconds(456));
-        var to = ConsoleSeed.Rfc3339(start.AddHours(6.5).AddSeconds(17));
+        var from = TimeText.Rfc3339(start.AddMinutes(-3).AddMilliseconds(456));
+        var to = TimeText.Rfc3339(start.AddHours(6.5).AddSeconds(17));
         var results = new List<(string Filter, long[] Counts, long[] Expected)>();
         foreach (var filter in new[] { "", "&label=hist-a", "&level=error", "&host=web-1&label=hist-b&level=info" })
         {

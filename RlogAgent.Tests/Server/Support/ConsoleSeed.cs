@@ -1,4 +1,4 @@
-using System.Globalization;
+using RlogServer.Common;
 using Google.Protobuf.WellKnownTypes;
 using Rlog.V1;
 using RlogAgent.Tests.Support;
@@ -38,7 +38,7 @@ internal sealed class ConsoleSeed
     public TimeRange TimeRange => new(Start.AddMinutes(-1), Start.AddHours(1));
 
     /// <summary><see cref="TimeRange"/> as query parameters.</summary>
-    public string Range => $"from={Rfc3339(TimeRange.From)}&to={Rfc3339(TimeRange.To)}";
+    public string Range => $"from={TimeText.Rfc3339(TimeRange.From)}&to={TimeText.Rfc3339(TimeRange.To)}";
 
     /// <summary>Turns the console on with <see cref="ConsoleClient.ViewerKey"/>, on a free loopback port.</summary>
     public static void EnableConsole(ServerOptions options)
@@ -47,8 +47,6 @@ internal sealed class ConsoleSeed
         options.Console.ViewerKeys = [ConsoleClient.ViewerKey];
     }
 
-    public static string Rfc3339(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     public static async Task<ConsoleSeed> StoreAsync(TestServer server, DateTimeOffset? now = null)
     {
