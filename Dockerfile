@@ -2,12 +2,21 @@
 # non-root user. Build from the repo root:  docker build -t rlog-agent .
 # docs/operations.md shows how to run it.
 
-# Build stage: the SDK plus what NativeAOT links with (clang, zlib headers). Same Ubuntu release
-# as the runtime stage, so the binary finds the glibc and OpenSSL it was linked against.
+# Debian 11's glibc 2.31 and C run-time files, to link against (deploy/sysroot.sh): the binary then
+# runs on glibc 2.29 and later, in this image and in older application images it is copied into.
+FROM debian:bullseye-slim AS sysroot
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libc6-dev libgcc-10-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+# Build stage: the SDK plus what NativeAOT links with (clang, zlib headers).
 FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends clang zlib1g-dev \
+    && apt-get install -y --no-install-recommends clang lld zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
+COPY --from=sysroot / /sysroot/
+COPY deploy/sysroot.sh /usr/local/bin/rlog-sysroot
+RUN sh /usr/local/bin/rlog-sysroot --links-only /sysroot
 WORKDIR /src
 # Only what the agent needs, project files first so the restore layer is reused across code edits.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -16,7 +25,7 @@ COPY RlogAgent/RlogAgent.csproj RlogAgent/
 RUN dotnet restore RlogAgent/RlogAgent.csproj -r linux-x64 -p:PublishAot=true
 COPY Protos/ Protos/
 COPY RlogAgent/ RlogAgent/
-RUN dotnet publish RlogAgent/RlogAgent.csproj -c Release -r linux-x64 -p:PublishAot=true --no-restore -o /out \
+RUN dotnet publish RlogAgent/RlogAgent.csproj -c Release -r linux-x64 -p:PublishAot=true -p:SysRoot=/sysroot --no-restore -o /out \
     && mkdir -p /volumes/config /volumes/state
 
 # Runtime stage: glibc, OpenSSL and CA certificates only; no shell, no package manager.

@@ -9,7 +9,9 @@
   Tasks:
     build    compile the solution (Release)
     test     build, then run every test; prints "N passed, N failed, N skipped"
-    publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/
+    publish  the agent as one NativeAOT binary for linux-x64 in artifacts/publish/, linked against
+             Debian 11's glibc 2.31 (deploy/sysroot.sh) so it runs on that glibc and later;
+             `publish -HostGlibc` links against this machine's glibc instead
     image    publish, then the container image from scratch with buildah (deploy/container/build-image.sh)
     demo     start the reference server (with its console) and the agent, write a log, show its lines
              arriving, and print the console's address and viewer key; `demo -Console` then leaves
@@ -29,7 +31,9 @@ param(
     # soak only: how long the churn runs, in minutes
     [double] $Minutes = 10,
     # demo only: keep the server and its console running until Ctrl+C
-    [switch] $Console
+    [switch] $Console,
+    # publish and image only: link against this machine's glibc, not Debian 11's
+    [switch] $HostGlibc
 )
 
 $ErrorActionPreference = 'Stop'
@@ -118,23 +122,27 @@ function Invoke-Test {
 
 function Install-NativeToolchain {
     # NativeAOT links with clang and zlib; a fresh Debian machine has neither.
-    if ($null -ne (Get-Command clang -ErrorAction SilentlyContinue)) { return }
-    if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
-        Write-Host 'FAILED: NativeAOT needs clang and zlib development files; install them first' -ForegroundColor Red
-        exit 1
-    }
-    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
-    Invoke-Step 'install clang and zlib (apt-get)' {
-        & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld zlib1g-dev"
-    }
+    if ($null -eq (Get-Command clang -ErrorAction SilentlyContinue)) { Install-DebianPackages 'NativeAOT' @('clang', 'lld', 'zlib1g-dev') }
 }
 
 function Invoke-Publish {
     Install-NativeToolchain
     $out = Join-Path $artifacts 'publish/linux-x64'
+    $linkAgainst = @()
+    $sysroot = Join-Path $artifacts 'sysroot/debian11'
+    if (-not $HostGlibc) {
+        if (-not (Test-Path /usr/sbin/debootstrap)) { Install-DebianPackages 'linking against Debian 11''s glibc' @('debootstrap') }
+        $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+        Invoke-Step 'glibc 2.31 to link against (deploy/sysroot.sh, once)' {
+            & bash -c "${prefix}env PATH=`$PATH:/usr/sbin sh '$(Join-Path $root 'deploy/sysroot.sh')' '$sysroot'"
+        }
+        $linkAgainst = @("-p:SysRoot=$sysroot")
+    }
+    # The link step does not see a change of glibc: remove its output so that it always runs (seconds).
+    Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $root 'RlogAgent/bin/Release/net10.0/linux-x64/native/rlog-agent')
     Invoke-Step 'publish agent (NativeAOT, linux-x64)' {
         dotnet publish (Join-Path $root 'RlogAgent/RlogAgent.csproj') -c Release -r linux-x64 `
-            -p:PublishAot=true -o $out
+            -p:PublishAot=true @linkAgainst -o $out
     }
     $binary = Join-Path $out 'rlog-agent'
     $size = [Math]::Round((Get-Item $binary).Length / 1MB, 1)
@@ -145,6 +153,13 @@ function Invoke-Publish {
             ForEach-Object { $_.Matches } | ForEach-Object { [version]"$($_.Groups[1].Value).$($_.Groups[2].Value)" } |
             Sort-Object -Descending | Select-Object -First 1
         Write-Host "needs glibc $glibc or later (not musl)"
+    }
+    # Proof that it runs there: start it in the Debian 11 file system it was linked against.
+    if (-not $HostGlibc -and (& id -u) -eq '0') {
+        $inside = Join-Path $sysroot 'usr/local/bin/rlog-agent'
+        Copy-Item $binary $inside -Force
+        Invoke-Step 'start it on Debian 11 (chroot)' { & chroot $sysroot /usr/local/bin/rlog-agent --version }
+        Remove-Item $inside
     }
 }
 
@@ -244,6 +259,7 @@ switch ($Task) {
     'publish' { Invoke-Publish }
     'image' {
         Invoke-Publish
+        if ($null -eq (Get-Command buildah -ErrorAction SilentlyContinue)) { Install-DebianPackages 'the image' @('buildah') }
         Invoke-Step 'image (buildah, from scratch)' { & sh (Join-Path $root 'deploy/container/build-image.sh') }
     }
     'demo' { Invoke-Demo }

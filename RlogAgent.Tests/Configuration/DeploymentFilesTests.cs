@@ -44,7 +44,7 @@ public sealed class DeploymentFilesTests
     {
         var instructions = DockerInstructions();
         var entrypoint = JsonSerializer.Deserialize<string[]>(instructions.Single(i => i.Name == "ENTRYPOINT").Argument)!;
-        var runtimeStage = instructions.SkipWhile(i => i.Name != "FROM").Skip(1).SkipWhile(i => i.Name != "FROM").ToList();
+        var runtimeStage = instructions.Skip(instructions.FindLastIndex(i => i.Name == "FROM")).ToList();
 
         Assert.Multiple(() =>
         {
@@ -54,6 +54,23 @@ public sealed class DeploymentFilesTests
             Assert.That(runtimeStage.Last(i => i.Name == "USER").Argument, Does.Not.StartWith("0").And.Not.StartWith("root"));
             // The companion recipe copies both files from this image (docs/operations.md).
             Assert.That(runtimeStage.Any(i => i.Name == "COPY" && i.Argument.EndsWith(" /usr/local/bin/rlog-entrypoint", StringComparison.Ordinal)), Is.True, "the companion entrypoint is in the image");
+        });
+    }
+
+    [Test]
+    public void Dockerfile_LinksAgainstTheGlibcBuildPs1LinksAgainst()
+    {
+        var instructions = DockerInstructions();
+        var script = File.ReadAllText(Path.Combine(Root, "deploy", "sysroot.sh"));
+        var suite = script.Split('\n').Single(l => l.StartsWith("suite=", StringComparison.Ordinal))["suite=".Length..];
+        var publish = instructions.Single(i => i.Name == "RUN" && i.Argument.Contains("dotnet publish", StringComparison.Ordinal)).Argument;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(instructions.First(i => i.Name == "FROM").Argument, Is.EqualTo($"debian:{suite}-slim AS sysroot"));
+            Assert.That(instructions.Any(i => i.Name == "COPY" && i.Argument == "--from=sysroot / /sysroot/"), Is.True);
+            Assert.That(instructions.Any(i => i.Name == "RUN" && i.Argument.EndsWith("--links-only /sysroot", StringComparison.Ordinal)), Is.True);
+            Assert.That(publish, Does.Contain("-p:SysRoot=/sysroot"));
         });
     }
 
