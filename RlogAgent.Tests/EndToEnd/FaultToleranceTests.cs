@@ -51,6 +51,27 @@ public sealed class FaultToleranceTests : EndToEndTest
         Assert.That(Server.Store.ReadLines().Select(l => l.Line.Length), Has.All.EqualTo(900_003));
     }
 
+    [Test]
+    public async Task Backlog_BatchesHoldBatchSizeLines_WhateverALineCosts()
+    {
+        // 12,000 lines of about 120 bytes: a read of 64 KiB brings ~540 of them. The pipeline hands
+        // the reads on and only the sender cuts batches, so batches are full: not 1000 + 80 per two reads.
+        var log = Temp.Combine("app.log");
+        var padding = " " + new string('x', 108);
+        File.WriteAllLines(log, Enumerable.Range(0, 12_000).Select(i => Line(i) + padding));
+        await using var agent = StartAgent(Source(log), "batch_size: 1000\nflush_interval: 30");
+
+        await WaitForLinesAsync(12_000);
+
+        var batches = _faults.BatchLines.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(batches, Has.All.LessThanOrEqualTo(1000));
+            Assert.That(batches.Count(lines => lines < 1000), Is.LessThanOrEqualTo(2), string.Join(",", batches));
+            Assert.That(StoredTexts(), Has.Count.EqualTo(12_000).And.All.EndsWith(padding));
+        });
+    }
+
     [TestCase("gzip", "gzip")]
     [TestCase("none", "")]
     public async Task Compression_Setting_DecidesTheStreamEncoding(string setting, string header)

@@ -120,7 +120,7 @@ public sealed class FaultInjector : Interceptor
             _batches++;
             if (inner.Current is LogBatch received)
             {
-                plan.RecordBatchSize(received.CalculateSize());
+                plan.RecordBatch(received.CalculateSize(), received.Logs.Count);
             }
 
             if (plan.PoisonLine is { } poison && inner.Current is LogBatch batch && batch.Logs.Any(l => l.Line == poison))

@@ -103,8 +103,12 @@ public sealed class FaultPlan
 
     private int _largestBatch;
 
-    internal void RecordBatchSize(int bytes)
+    /// <summary>The lines of every batch the server has read, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> BatchLines { get; } = new();
+
+    internal void RecordBatch(int bytes, int lines)
     {
+        BatchLines.Enqueue(lines);
         int seen;
         while (bytes > (seen = Volatile.Read(ref _largestBatch)) && Interlocked.CompareExchange(ref _largestBatch, bytes, seen) != seen)
         {

@@ -133,7 +133,7 @@ public sealed class AgentRunner
             Connections = connections,
             Server = o.ServerAddr,
         };
-        var pipeline = new LogPipeline(o.BatchSize, o.FlushInterval, o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
+        var pipeline = new LogPipeline(o.FlushInterval, o.MaxBufferBytes, sender.SendAsync, _checkpoints, Counters, _time, abort.Token);
         sender.Confirmed = receipt =>
         {
             pipeline.OnConfirmed(receipt);

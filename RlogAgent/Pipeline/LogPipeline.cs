@@ -8,15 +8,22 @@ namespace RlogAgent.Pipeline;
 /// The agent's one-way flow, as the design fixes it: readers → a bounded <see cref="BufferBlock{T}"/>
 /// → a <see cref="BatchBlock{T}"/>, closed by size or by the flush timer → an <see cref="ActionBlock{T}"/>
 /// that writes to the long-lived Send call. What moves is a <see cref="LineChunk"/> (hundreds of lines
-/// as slices of one pooled buffer), so the blocks' per-message cost is paid per chunk, not per line;
-/// the sender cuts the chunks' lines into batches of <c>batch_size</c> lines. Memory is bounded by
+/// as slices of one pooled buffer), so the blocks' per-message cost is paid per chunk, not per line.
+/// The pipeline decides when the chunks read so far go to the sender (a hand-off: when
+/// <see cref="ChunksPerHandOff"/> have gathered, the readers caught up, flush_interval passed, or the
+/// budget is full); only the sender decides where a batch ends (batch_size lines, the wire's byte
+/// limit), so a batch's size does not depend on how many lines a read brought. Memory is bounded by
 /// <see cref="ByteBudget"/>: a chunk is charged when it enters and refunded when the last batch that
 /// carries its lines is confirmed (the chunk settles that itself, so the sender never calls back).
 /// </summary>
 public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
 {
-    /// <summary>Lines a chunk holds in the common case (a pooled buffer of ~120-byte lines): sizes the batch block.</summary>
-    public const int LinesPerChunkEstimate = 512;
+    /// <summary>
+    /// Most chunks one hand-off carries: 64 full chunks are 4 MiB of text, more than the largest batch
+    /// the wire takes, so the sender can always cut full batches from a busy reader's hand-off and
+    /// only its last batch may be short.
+    /// </summary>
+    public const int ChunksPerHandOff = 64;
 
     /// <summary>Chunks the buffer block holds before readers wait.</summary>
     public const int BufferedChunks = 16;
@@ -35,16 +42,15 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
     private readonly Action<LineChunk> _refund;
     private int _flushArmed;
 
-    public LogPipeline(int batchSize, TimeSpan flushInterval, long maxBufferBytes, Func<LineChunk[], CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
+    public LogPipeline(TimeSpan flushInterval, long maxBufferBytes, Func<LineChunk[], CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
     {
         _budget = new ByteBudget(maxBufferBytes);
         _checkpoints = checkpoints;
         _counters = counters;
         _flushInterval = flushInterval;
         _refund = chunk => _budget.Release(chunk.Charged);
-        var chunksPerBatch = Math.Max(1, (batchSize + LinesPerChunkEstimate - 1) / LinesPerChunkEstimate);
         _buffer = new BufferBlock<LineChunk>(new DataflowBlockOptions { BoundedCapacity = BufferedChunks });
-        _batcher = new BatchBlock<LineChunk>(chunksPerBatch, new GroupingDataflowBlockOptions { BoundedCapacity = chunksPerBatch });
+        _batcher = new BatchBlock<LineChunk>(ChunksPerHandOff, new GroupingDataflowBlockOptions { BoundedCapacity = ChunksPerHandOff });
         _writer = new ActionBlock<LineChunk[]>(
             chunks => send(chunks, abort),
             new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, SingleProducerConstrained = true });

@@ -122,8 +122,8 @@ public sealed partial class LogStreamSender : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes one Dataflow group of chunks, cut into batches of batch_size lines (and under the byte
-    /// limit), to the call; waits while the server is away. Takes the pipeline's reference on the
+    /// Writes one hand-off of chunks from the pipeline, cut into batches of batch_size lines (and under
+    /// the byte limit: the only place where a batch's end is decided), to the call; waits while the server is away. Takes the pipeline's reference on the
     /// chunks: from here the batches hold them until confirmed.
     /// </summary>
     public async Task SendAsync(LineChunk[] chunks, CancellationToken cancellationToken)

@@ -43,7 +43,6 @@ public class PipelineBenchmarks
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         LogPipeline? pipeline = null;
         pipeline = new LogPipeline(
-            batchSize: 1000,
             flushInterval: TimeSpan.FromSeconds(1),
             maxBufferBytes: 16 * 1024 * 1024,
             send: (chunks, _) =>
