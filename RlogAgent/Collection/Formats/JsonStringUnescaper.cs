@@ -7,6 +7,14 @@ namespace RlogAgent.Collection.Formats;
 /// JSON does not define, or a <c>\u</c> without four hex digits, is kept as it is; a <c>\u</c> escape of
 /// a lone surrogate becomes U+FFFD; a pair of surrogate escapes becomes its one character. Never throws,
 /// and never writes more bytes than it reads.
+/// <para>
+/// Not <see cref="System.Text.Json.Utf8JsonReader.CopyString(Span{byte})"/>: that one refuses a string
+/// whose bytes are not valid UTF-8, and Docker's json-file driver splits a long line every 16 KiB on a
+/// byte count, so a character split across two partial records is invalid UTF-8 in each of them and
+/// must be kept as read until the records are joined (<c>DockerJsonRecordDecoderTests</c>, and
+/// <c>EventAssemblerTests.Add_CharacterSplitBetweenTwoDockerRecords_JoinedIntoTheCharacter</c>).
+/// Where the text is valid, the two were measured alike (BENCHMARKS.md, "Docker records").
+/// </para>
 /// </summary>
 public static class JsonStringUnescaper
 {
