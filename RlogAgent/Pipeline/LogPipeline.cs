@@ -11,19 +11,20 @@ namespace RlogAgent.Pipeline;
 /// as slices of one pooled buffer), so the blocks' per-message cost is paid per chunk, not per line.
 /// The pipeline decides when the chunks read so far go to the sender (a hand-off: when
 /// <see cref="ChunksPerHandOff"/> have gathered, the readers caught up, flush_interval passed, or the
-/// budget is full); only the sender decides where a batch ends (batch_size lines, the wire's byte
-/// limit), so a batch's size does not depend on how many lines a read brought. Memory is bounded by
+/// budget is full) and tells it whether more chunks wait behind it; only the sender decides where a
+/// batch ends (batch_size lines, the wire's byte limit, and the end of a hand-off with nothing behind
+/// it), so a batch's size does not depend on how many lines a read brought. Memory is bounded by
 /// <see cref="ByteBudget"/>: a chunk is charged when it enters and refunded when the last batch that
 /// carries its lines is confirmed (the chunk settles that itself, so the sender never calls back).
 /// </summary>
 public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
 {
     /// <summary>
-    /// Most chunks one hand-off carries: 64 full chunks are 4 MiB of text, more than the largest batch
-    /// the wire takes, so the sender can always cut full batches from a busy reader's hand-off and
-    /// only its last batch may be short.
+    /// Most chunks one hand-off carries (up to 256 KiB of text): few enough that the chunks in flight
+    /// stay within what the chunk pools keep (a larger hand-off measured up to 8 MB more peak memory),
+    /// many enough that the blocks' per-message cost stays small.
     /// </summary>
-    public const int ChunksPerHandOff = 64;
+    public const int ChunksPerHandOff = 4;
 
     /// <summary>Chunks the buffer block holds before readers wait.</summary>
     public const int BufferedChunks = 16;
@@ -42,7 +43,10 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
     private readonly Action<LineChunk> _refund;
     private int _flushArmed;
 
-    public LogPipeline(TimeSpan flushInterval, long maxBufferBytes, Func<LineChunk[], CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
+    // Chunks written and not yet handed to the sender.
+    private long _queued;
+
+    public LogPipeline(TimeSpan flushInterval, long maxBufferBytes, Func<LineChunk[], bool, CancellationToken, Task> send, ICheckpointSink checkpoints, AgentCounters counters, TimeProvider time, CancellationToken abort)
     {
         _budget = new ByteBudget(maxBufferBytes);
         _checkpoints = checkpoints;
@@ -52,7 +56,8 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
         _buffer = new BufferBlock<LineChunk>(new DataflowBlockOptions { BoundedCapacity = BufferedChunks });
         _batcher = new BatchBlock<LineChunk>(ChunksPerHandOff, new GroupingDataflowBlockOptions { BoundedCapacity = ChunksPerHandOff });
         _writer = new ActionBlock<LineChunk[]>(
-            chunks => send(chunks, abort),
+            // Chunks behind this hand-off (in any block): the sender may leave a short batch open for them.
+            chunks => send(chunks, Interlocked.Add(ref _queued, -chunks.Length) > 0, abort),
             new ExecutionDataflowBlockOptions { BoundedCapacity = 2, MaxDegreeOfParallelism = 1, SingleProducerConstrained = true });
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         _buffer.LinkTo(_batcher, link);
@@ -87,8 +92,21 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
         chunk.OnReleased(_refund);
         var lines = chunk.Count;
         var bytes = chunk.FileBytes;
-        if (!_buffer.Post(chunk) && !await _buffer.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+        Interlocked.Increment(ref _queued);
+        bool posted;
+        try
         {
+            posted = _buffer.Post(chunk) || await _buffer.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queued);
+            throw;
+        }
+
+        if (!posted)
+        {
+            Interlocked.Decrement(ref _queued);
             chunk.Release();
             throw new OperationCanceledException("the pipeline is complete", cancellationToken);
         }

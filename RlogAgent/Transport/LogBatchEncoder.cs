@@ -62,50 +62,11 @@ public static partial class LogBatchEncoder
     /// <summary>
     /// Cuts the chunks' lines, in order, into batches of at most <paramref name="maxLines"/> lines and
     /// about <paramref name="maxBytes"/> encoded bytes (a single line over that still gets a batch of
-    /// its own; the reader keeps every line under the message limit). Each batch holds a reference on
-    /// the chunks it carries; the caller still holds its own.
+    /// its own; the reader keeps every line under the message limit), the last one short if need be.
+    /// Each batch holds a reference on the chunks it carries; the caller still holds its own.
     /// </summary>
-    public static List<EncodedBatch> Encode(IReadOnlyList<LineChunk> chunks, int maxLines, int maxBytes)
-    {
-        var batches = new List<EncodedBatch>(1);
-        var builder = new BatchBuilder();
-        foreach (var chunk in chunks)
-        {
-            var origin = OriginFields.Of(chunk.Origin);
-            var time = new TimeField(chunk.ReadAtUtc);
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                if (chunk[i].Dropped)
-                {
-                    // Not on the wire; its offset still moves the checkpoint with the batch.
-                    builder.AddDropped(chunk, i);
-                    continue;
-                }
-
-                var entry = EntrySize(chunk, i, origin, ref time);
-                if (entry > MaxLogBytes)
-                {
-                    // Stays in the batch's receipt (its checkpoint moves with the batch), not in its body.
-                    builder.AddOversized(chunk, i);
-                    continue;
-                }
-
-                if (builder.Lines > 0 && (builder.Lines >= maxLines || builder.Bytes + entry > maxBytes))
-                {
-                    batches.Add(builder.Build());
-                }
-
-                builder.Add(chunk, i, entry);
-            }
-        }
-
-        if (builder.Lines > 0 || builder.HasOversized || builder.Dropped > 0)
-        {
-            batches.Add(builder.Build());
-        }
-
-        return batches;
-    }
+    public static List<EncodedBatch> Encode(IReadOnlyList<LineChunk> chunks, int maxLines, int maxBytes) =>
+        new Cutter(maxLines, maxBytes).Cut(chunks, keepLastOpen: false);
 
     /// <summary>The whole LogBatch message as it goes on the wire: the body, then send_at.</summary>
     public static byte[] ToMessageBytes(EncodedBatch batch)
@@ -288,6 +249,23 @@ public static partial class LogBatchEncoder
             {
                 Oversized = _oversized.ToArray(),
             };
+            Clear();
+            return batch;
+        }
+
+        /// <summary>Lets go of the lines gathered so far, and of the chunks they hold.</summary>
+        public void Abandon()
+        {
+            foreach (var chunk in _chunks)
+            {
+                chunk.Release();
+            }
+
+            Clear();
+        }
+
+        private void Clear()
+        {
             _segments.Clear();
             _oversized.Clear();
             _chunks.Clear();
@@ -298,7 +276,6 @@ public static partial class LogBatchEncoder
             Dropped = 0;
             Lines = 0;
             Bytes = 0;
-            return batch;
         }
 
         private void CloseSegment()

@@ -44,7 +44,7 @@ public sealed partial class LogStreamSender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly int _maxUnconfirmed;
-    private readonly int _batchSize;
+    private readonly LogBatchEncoder.Cutter _cutter;
     private readonly TimeSpan _commitInterval;
     private readonly bool _gzip;
     private readonly RejectedLineFile _rejected;
@@ -76,7 +76,7 @@ public sealed partial class LogStreamSender : IAsyncDisposable
         _invoker = invoker;
         _tokens = tokens;
         _counters = counters;
-        _batchSize = settings.BatchSize;
+        _cutter = new LogBatchEncoder.Cutter(settings.BatchSize, MaxBatchBytes);
         _maxUnconfirmed = settings.MaxUnconfirmedBatches;
         _commitInterval = settings.CommitInterval;
         _gzip = settings.Gzip;
@@ -121,17 +121,22 @@ public sealed partial class LogStreamSender : IAsyncDisposable
         _commitLoop = CommitLoopAsync(_stop.Token);
     }
 
+    /// <summary>Writes one hand-off of chunks with nothing waiting behind it (see the other overload).</summary>
+    public Task SendAsync(LineChunk[] chunks, CancellationToken cancellationToken) => SendAsync(chunks, moreWaiting: false, cancellationToken);
+
     /// <summary>
     /// Writes one hand-off of chunks from the pipeline, cut into batches of batch_size lines (and under
-    /// the byte limit: the only place where a batch's end is decided), to the call; waits while the server is away. Takes the pipeline's reference on the
+    /// the byte limit) by the one <see cref="LogBatchEncoder.Cutter"/>, to the call; waits while the
+    /// server is away. <paramref name="moreWaiting"/>: more chunks wait in the pipeline behind these, so a short
+    /// last batch waits for its lines instead of going out short. Takes the pipeline's reference on the
     /// chunks: from here the batches hold them until confirmed.
     /// </summary>
-    public async Task SendAsync(LineChunk[] chunks, CancellationToken cancellationToken)
+    public async Task SendAsync(LineChunk[] chunks, bool moreWaiting, CancellationToken cancellationToken)
     {
         List<EncodedBatch> batches;
         try
         {
-            batches = LogBatchEncoder.Encode(chunks, _batchSize, MaxBatchBytes);
+            batches = _cutter.Cut(chunks, keepLastOpen: moreWaiting);
         }
         finally
         {
@@ -201,6 +206,7 @@ public sealed partial class LogStreamSender : IAsyncDisposable
             }
         }
 
+        _cutter.Abandon();
         _call?.Dispose();
         _stop.Dispose();
     }

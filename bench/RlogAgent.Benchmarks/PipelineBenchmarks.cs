@@ -45,7 +45,7 @@ public class PipelineBenchmarks
         pipeline = new LogPipeline(
             flushInterval: TimeSpan.FromSeconds(1),
             maxBufferBytes: 16 * 1024 * 1024,
-            send: (chunks, _) =>
+            send: (chunks, _, _) =>
             {
                 var lines = 0;
                 foreach (var chunk in chunks)

@@ -1,0 +1,72 @@
+using RlogAgent.Pipeline;
+
+namespace RlogAgent.Transport;
+
+public static partial class LogBatchEncoder
+{
+    /// <summary>
+    /// The one place where a batch ends: at <c>batch_size</c> lines, at the byte limit, or at the end
+    /// of a hand-off from the pipeline unless more chunks already wait behind it, in which case the short
+    /// last batch stays open and the next hand-off's first lines fill it (within flush_interval: the
+    /// pipeline hands every chunk on by then). So under a backlog
+    /// every batch is full whatever a read brought, and when the agent has caught up nothing waits.
+    /// Holds references on the chunks of the open batch. One caller at a time (the sender's writer).
+    /// </summary>
+    public sealed class Cutter(int maxLines, int maxBytes)
+    {
+        private readonly BatchBuilder _open = new();
+
+        /// <summary>Lines of the batch left open by the last <see cref="Cut"/>.</summary>
+        public int OpenLines => _open.Lines;
+
+        /// <summary>
+        /// Cuts the chunks' lines, in order and after those of the open batch, into batches; the last
+        /// stays open when <paramref name="keepLastOpen"/>. Each batch holds a reference on the chunks it
+        /// carries; the caller still holds its own.
+        /// </summary>
+        public List<EncodedBatch> Cut(IReadOnlyList<LineChunk> chunks, bool keepLastOpen)
+        {
+            var batches = new List<EncodedBatch>(1);
+            foreach (var chunk in chunks)
+            {
+                var origin = OriginFields.Of(chunk.Origin);
+                var time = new TimeField(chunk.ReadAtUtc);
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    if (chunk[i].Dropped)
+                    {
+                        // Not on the wire; its offset still moves the checkpoint with the batch.
+                        _open.AddDropped(chunk, i);
+                        continue;
+                    }
+
+                    var entry = EntrySize(chunk, i, origin, ref time);
+                    if (entry > MaxLogBytes)
+                    {
+                        // Stays in the batch's receipt (its checkpoint moves with the batch), not in its body.
+                        _open.AddOversized(chunk, i);
+                        continue;
+                    }
+
+                    if (_open.Lines > 0 && (_open.Lines >= maxLines || _open.Bytes + entry > maxBytes))
+                    {
+                        batches.Add(_open.Build());
+                    }
+
+                    _open.Add(chunk, i, entry);
+                }
+            }
+
+            var full = _open.Lines >= maxLines;
+            if ((!keepLastOpen || full) && (_open.Lines > 0 || _open.HasOversized || _open.Dropped > 0))
+            {
+                batches.Add(_open.Build());
+            }
+
+            return batches;
+        }
+
+        /// <summary>Lets go of the open batch's lines and chunks (the agent is stopping or the call failed for good).</summary>
+        public void Abandon() => _open.Abandon();
+    }
+}
