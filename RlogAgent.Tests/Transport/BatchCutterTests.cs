@@ -32,6 +32,27 @@ public sealed class BatchCutterTests
     }
 
     [Test]
+    public void Cut_SteadyTrickle_ABatchStaysOpenAcrossOneHandOffAtMost()
+    {
+        // A chunk always waits behind each small hand-off: the lines must still go, not wait for batch_size.
+        var cutter = new LogBatchEncoder.Cutter(maxLines: 10, maxBytes: 1 << 20);
+
+        var first = cutter.Cut(Chunks(0, 3), keepLastOpen: true);
+        var second = cutter.Cut(Chunks(3, 3), keepLastOpen: true);
+        var third = cutter.Cut(Chunks(6, 3), keepLastOpen: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.Empty);
+            Assert.That(second.Select(b => b.Receipt.Lines), Is.EqualTo(new[] { 6 }), "opened in the hand-off before: closed now");
+            Assert.That(third, Is.Empty);
+            Assert.That(cutter.OpenLines, Is.EqualTo(3));
+        });
+        second.ForEach(b => b.Release());
+        cutter.Abandon();
+    }
+
+    [Test]
     public void Cut_NothingWaiting_ShortBatchGoesOutAtOnce()
     {
         var cutter = new LogBatchEncoder.Cutter(maxLines: 10, maxBytes: 1 << 20);
