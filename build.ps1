@@ -52,13 +52,16 @@ function Invoke-Step([string] $what, [scriptblock] $command) {
     }
 }
 
+# What a command that needs root starts with: nothing as root, else sudo.
+function Get-SudoPrefix { if ((& id -u) -eq '0') { return '' } else { return 'sudo ' } }
+
 # Installs Debian packages that are missing (as root, or through sudo).
 function Install-DebianPackages([string] $why, [string[]] $packages) {
     if ($null -eq (Get-Command apt-get -ErrorAction SilentlyContinue)) {
         Write-Host "FAILED: $why needs $($packages -join ', '); install them first" -ForegroundColor Red
         exit 1
     }
-    $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+    $prefix = Get-SudoPrefix
     Invoke-Step "install $($packages -join ' ') (apt-get), for $why" {
         & bash -c "${prefix}apt-get update -qq && ${prefix}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $($packages -join ' ')"
     }
@@ -132,7 +135,7 @@ function Invoke-Publish {
     $sysroot = Join-Path $artifacts 'sysroot/debian11'
     if (-not $HostGlibc) {
         if (-not (Test-Path /usr/sbin/debootstrap)) { Install-DebianPackages 'linking against Debian 11''s glibc' @('debootstrap') }
-        $prefix = if ((& id -u) -eq '0') { '' } else { 'sudo ' }
+        $prefix = Get-SudoPrefix
         Invoke-Step 'glibc 2.31 to link against (deploy/sysroot.sh, once)' {
             & bash -c "${prefix}env PATH=`$PATH:/usr/sbin sh '$(Join-Path $root 'deploy/sysroot.sh')' '$sysroot'"
         }

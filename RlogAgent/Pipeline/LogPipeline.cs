@@ -93,22 +93,19 @@ public sealed class LogPipeline : IChunkWriter, IAsyncDisposable
         var lines = chunk.Count;
         var bytes = chunk.FileBytes;
         Interlocked.Increment(ref _queued);
-        bool posted;
         try
         {
-            posted = _buffer.Post(chunk) || await _buffer.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (!_buffer.Post(chunk) && !await _buffer.SendAsync(chunk, cancellationToken).ConfigureAwait(false))
+            {
+                chunk.Release();
+                throw new OperationCanceledException("the pipeline is complete", cancellationToken);
+            }
         }
         catch
         {
+            // Not in the pipeline: nothing waits behind a hand-off on its account.
             Interlocked.Decrement(ref _queued);
             throw;
-        }
-
-        if (!posted)
-        {
-            Interlocked.Decrement(ref _queued);
-            chunk.Release();
-            throw new OperationCanceledException("the pipeline is complete", cancellationToken);
         }
 
         _counters.AddRead(lines);

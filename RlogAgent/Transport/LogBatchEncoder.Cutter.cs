@@ -6,18 +6,16 @@ public static partial class LogBatchEncoder
 {
     /// <summary>
     /// The one place where a batch ends: at <c>batch_size</c> lines, at the byte limit, or at the end
-    /// of a hand-off from the pipeline unless more chunks already wait behind it, in which case the short
-    /// last batch stays open and the next hand-off's lines fill it; across one hand-off at most, so a
-    /// line waits no longer than the hand-off after its own (the pipeline hands every chunk on within
-    /// flush_interval). So under a backlog
-    /// every batch is full whatever a read brought, and when the agent has caught up nothing waits.
-    /// Holds references on the chunks of the open batch. One caller at a time (the sender's writer).
+    /// of a hand-off from the pipeline unless more chunks already wait behind it, in which case the
+    /// short last batch stays open and the next hand-off's lines fill it; across one hand-off at most,
+    /// so a line waits no longer than the hand-off after its own (the pipeline hands every chunk on
+    /// within flush_interval). So under a backlog every batch is full whatever a read brought, and when
+    /// the agent has caught up nothing waits. Holds references on the chunks of the open batch. One
+    /// caller at a time (the sender's writer).
     /// </summary>
     public sealed class Cutter(int maxLines, int maxBytes)
     {
         private readonly BatchBuilder _open = new();
-        private long _handOffs;
-        private long _openedIn;
 
         /// <summary>Lines of the batch left open by the last <see cref="Cut"/>.</summary>
         public int OpenLines => _open.Lines;
@@ -30,11 +28,8 @@ public static partial class LogBatchEncoder
         public List<EncodedBatch> Cut(IReadOnlyList<LineChunk> chunks, bool keepLastOpen)
         {
             var batches = new List<EncodedBatch>(1);
-            _handOffs++;
-            if (IsEmpty)
-            {
-                _openedIn = _handOffs;
-            }
+            // The open batch was kept from the hand-off before: it may not be kept again.
+            var carried = !IsEmpty;
 
             foreach (var chunk in chunks)
             {
@@ -60,7 +55,7 @@ public static partial class LogBatchEncoder
                     if (_open.Lines > 0 && (_open.Lines >= maxLines || _open.Bytes + entry > maxBytes))
                     {
                         batches.Add(_open.Build());
-                        _openedIn = _handOffs;
+                        carried = false;
                     }
 
                     _open.Add(chunk, i, entry);
@@ -69,7 +64,7 @@ public static partial class LogBatchEncoder
 
             // Open across one hand-off at most: under a steady trickle a chunk always waits behind,
             // and the lines of a batch kept open for good would wait for batch_size, not flush_interval.
-            var keep = keepLastOpen && _open.Lines < maxLines && _openedIn == _handOffs;
+            var keep = keepLastOpen && _open.Lines < maxLines && !carried;
             if (!keep && !IsEmpty)
             {
                 batches.Add(_open.Build());
