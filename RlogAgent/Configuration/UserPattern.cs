@@ -19,6 +19,13 @@ public static class UserPattern
     /// <summary>A pattern whose groups are read on every event (<c>parse.pattern</c>): backtracking, bounded by <see cref="MatchTimeout"/>.</summary>
     public static Regex CompileForGroups(string pattern) => new(pattern, RegexOptions.CultureInvariant, MatchTimeout);
 
+    /// <summary>
+    /// A copy of <paramref name="pattern"/> for one thread's use. A <see cref="Regex"/> keeps one
+    /// matcher to reuse: threads matching with the same instance at once take turns with it and
+    /// build a new matcher (its stacks and captures) for nearly every match.
+    /// </summary>
+    public static Regex CopyForThread(Regex pattern) => new(pattern.ToString(), pattern.Options, pattern.MatchTimeout);
+
     /// <summary>Compiles <paramref name="pattern"/>; throws <see cref="ArgumentException"/> when it is not a valid .NET regular expression.</summary>
     public static Regex Compile(string pattern)
     {

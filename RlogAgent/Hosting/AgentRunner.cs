@@ -151,11 +151,22 @@ public sealed class AgentRunner
             s.Label,
             () =>
             {
-                IChunkWriter writer = s.ProcessesEvents ? new EventProcessingWriter(pipeline, new EventProcessor(s, Counters, collectorLogger, _time)) : pipeline;
-                ISourceReader Create() => new SourceCollector(s, o, _checkpoints, writer, openFiles, claims, Counters, collectorLogger, _time)
+                ISourceReader Collector(IChunkWriter writer) => new SourceCollector(s, o, _checkpoints, writer, openFiles, claims, Counters, collectorLogger, _time)
                 {
                     Reading = new EventReading(s.Format, s.Multiline, s.Attributes, Counters),
                 };
+                ISourceReader Create()
+                {
+                    if (!s.ProcessesEvents)
+                    {
+                        return Collector(pipeline);
+                    }
+
+                    var failureReports = new FailureReportGate(_time, EventProcessor.FailureReportInterval);
+                    var stage = new EventProcessingStage(pipeline, () => new EventProcessor(s, Counters, collectorLogger, _time, failureReports), EventProcessingStage.DefaultWorkers);
+                    return new EventProcessingReader(stage, Collector);
+                }
+
                 return WrapReader is null ? Create() : WrapReader(s, Create);
             },
             Counters,

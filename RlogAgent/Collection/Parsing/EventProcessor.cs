@@ -14,7 +14,8 @@ namespace RlogAgent.Collection.Parsing;
 /// <c>rejected.jsonl</c> see only the redacted text), then <c>parse</c> or <c>detect_level</c> (the
 /// event's time, level and fields). An event that does not parse keeps its read time, is shipped as
 /// usual and is counted; one log line a minute at most per source says why, with an example.
-/// Not thread-safe: one per source, driven by its collector.
+/// Not thread-safe: a source's <see cref="EventProcessingStage"/> gives each of its workers its own,
+/// and they share one <see cref="FailureReportGate"/>.
 /// </summary>
 public sealed class EventProcessor
 {
@@ -31,18 +32,28 @@ public sealed class EventProcessor
     private readonly IEventParser? _parser;
     private readonly AgentCounters _counters;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
+    private readonly FailureReportGate _failureReports;
+    private readonly Regex[] _drop;
+    private readonly RedactRule[] _redact;
     private readonly ParsedEvent _parsed = new();
     private readonly List<(byte[] Utf8, string Text)> _levelTexts = [];
-    private long _lastFailureReport = long.MinValue;
     private char[] _chars = [];
 
-    public EventProcessor(SourceOptions source, AgentCounters counters, ILogger logger, TimeProvider time)
+    /// <param name="source">The source's settings: its drop and redact rules, parse and detect_level.</param>
+    /// <param name="counters">Where dropped events and parse failures are counted.</param>
+    /// <param name="logger">Where a failure to parse is reported, once a minute at most.</param>
+    /// <param name="time">The clock of the default <paramref name="failureReports"/>.</param>
+    /// <param name="failureReports">Shared by the source's processors; by default this processor's own, driven by <paramref name="time"/>.</param>
+    public EventProcessor(SourceOptions source, AgentCounters counters, ILogger logger, TimeProvider time, FailureReportGate? failureReports = null)
     {
         _source = source;
         _counters = counters;
         _logger = logger;
-        _time = time;
+        _failureReports = failureReports ?? new FailureReportGate(time, FailureReportInterval);
+
+        // Copies of their own: a source's processors run on several threads at once.
+        _drop = [.. source.Drop.Select(UserPattern.CopyForThread)];
+        _redact = [.. source.Redact.Select(r => r with { Pattern = UserPattern.CopyForThread(r.Pattern) })];
         _parser = source.Parse switch
         {
             null => null,
@@ -57,7 +68,7 @@ public sealed class EventProcessor
     {
         for (var i = 0; i < chunk.Count; i++)
         {
-            if (_source.Drop.Count > 0 || _source.Redact.Count > 0)
+            if (_drop.Length > 0 || _redact.Length > 0)
             {
                 var text = Chars(chunk.Text(i));
                 if (Drops(text))
@@ -123,7 +134,7 @@ public sealed class EventProcessor
 
     private bool Drops(ReadOnlySpan<char> text)
     {
-        foreach (var pattern in _source.Drop)
+        foreach (var pattern in _drop)
         {
             try
             {
@@ -145,7 +156,7 @@ public sealed class EventProcessor
     private string? Redact(ReadOnlySpan<char> text)
     {
         string? result = null;
-        foreach (var rule in _source.Redact)
+        foreach (var rule in _redact)
         {
             try
             {
@@ -205,13 +216,11 @@ public sealed class EventProcessor
 
     private void ReportFailure(string failure, ReadOnlySpan<byte> text)
     {
-        var now = _time.GetTimestamp();
-        if (_lastFailureReport != long.MinValue && _time.GetElapsedTime(_lastFailureReport, now) < FailureReportInterval)
+        if (!_failureReports.TryEnter())
         {
             return;
         }
 
-        _lastFailureReport = now;
         var example = Encoding.UTF8.GetString(text[..Math.Min(text.Length, ExampleChars * 3)]);
         if (example.Length > ExampleChars)
         {

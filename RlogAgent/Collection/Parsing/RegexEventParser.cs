@@ -11,7 +11,7 @@ namespace RlogAgent.Collection.Parsing;
 /// </summary>
 public sealed class RegexEventParser : IEventParser
 {
-    private readonly ParseOptions _options;
+    private readonly Regex _pattern;
     private readonly KeyChoice _keys;
     private readonly (int Number, byte[] Name)[] _fields;
     private readonly int _time;
@@ -20,9 +20,10 @@ public sealed class RegexEventParser : IEventParser
 
     public RegexEventParser(ParseOptions options)
     {
-        _options = options;
+        // Its own copy: a source's parsers run on several threads at once.
+        var pattern = UserPattern.CopyForThread(options.Pattern!);
+        _pattern = pattern;
         _keys = new KeyChoice(options);
-        var pattern = options.Pattern!;
         _time = pattern.GroupNumberFromName(ParseOptions.TimeGroup);
         _level = pattern.GroupNumberFromName(ParseOptions.LevelGroup);
         _fields = pattern.GetGroupNames()
@@ -36,7 +37,7 @@ public sealed class RegexEventParser : IEventParser
         Match match;
         try
         {
-            match = _options.Pattern!.Match(Encoding.UTF8.GetString(text));
+            match = _pattern.Match(Encoding.UTF8.GetString(text));
         }
         catch (RegexMatchTimeoutException)
         {
