@@ -176,6 +176,37 @@ public sealed class ConsoleApiTests : EngineFixture
     }
 
     [Test]
+    public async Task Lines_RareMatchesSpreadOverTheDay_NewestFirstPagesExactAcrossTheSearchWindows()
+    {
+        // Without one label, PostgreSQL reads newest-first windows (the last second, minute, hour,
+        // then each twice the one before): matches in many of them, and one outside the range.
+        var now = DateTimeOffset.UtcNow;
+        TimeSpan[] ages =
+        [
+            TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(90),
+            TimeSpan.FromHours(3), TimeSpan.FromHours(7), TimeSpan.FromHours(20), TimeSpan.FromHours(30),
+        ];
+        for (var i = 0; i < ages.Length; i++)
+        {
+            await _seed.StoreLineAsync(_server, "spread", "spread-file", (ulong)i * 100, $"needle {i}", now - ages[i]);
+            await _seed.StoreLineAsync(_server, "spread", "spread-other", (ulong)i * 100, $"hay {i}", now - ages[i]);
+        }
+
+        var first = await _console.GetJsonAsync("/api/v1/lines?from=24h&contains=needle&limit=5");
+        var second = await _console.GetJsonAsync($"/api/v1/lines?contains=needle&limit=5&cursor={first.GetProperty("next").GetString()}");
+        var whole = await _console.GetJsonAsync("/api/v1/lines?from=24h&contains=needle&limit=100");
+
+        static IEnumerable<string> Texts(JsonElement page) => page.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("line").GetString()!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Texts(first), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"needle {i}")), "the newest five, newest first");
+            Assert.That(Texts(second), Is.EqualTo(new[] { "needle 5", "needle 6" }), "the rest of the day, not the line 30 hours old");
+            Assert.That(second.GetProperty("next").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(Texts(whole), Is.EqualTo(Enumerable.Range(0, 7).Select(i => $"needle {i}")));
+        });
+    }
+
+    [Test]
     public async Task Histogram_BucketsCoverTheRangeOldestFirst()
     {
         // 60 s in 6 buckets of 10 s: web lines at 0, 10, ... 90 s; db lines at 5, 15, ... 45 s.

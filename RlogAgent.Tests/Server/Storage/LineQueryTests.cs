@@ -82,6 +82,33 @@ public sealed class LineQueryTests
     }
 
     [Test]
+    public async Task QueryAsync_NoLabelMatchesSpreadOverDays_NewestOnesExactAcrossTheWindows()
+    {
+        // Without a label, PostgreSQL reads newest-first windows (the last second, minute, hour,
+        // then each twice the one before); the page here takes lines from five of them.
+        var now = DateTimeOffset.UtcNow;
+        double[] hoursAgo = [0.0001, 0.01, 0.5, 1.5, 5, 30, 200, 400];
+        for (var i = 0; i < hoursAgo.Length; i++)
+        {
+            var batch = LogBatches.Lines("spread-file", 1, firstOffset: (ulong)i * 100, label: "spread");
+            batch.Logs[0].Line = $"needle {i}";
+            batch.Logs[0].Timestamp = Timestamp.FromDateTimeOffset(now.AddHours(-hoursAgo[i]));
+            await _store.StoreBatchAsync(AgentUuid, batch, DateTimeOffset.UtcNow).WaitAsync(Timeout);
+        }
+
+        var newest = await _store.Lines.QueryAsync(new LineQuery { Contains = "needle", Limit = 5 }).WaitAsync(Timeout);
+        var all = await _store.Lines.QueryAsync(new LineQuery { Contains = "needle", Limit = 100 }).WaitAsync(Timeout);
+        var sinceADay = await _store.Lines.QueryAsync(new LineQuery { Contains = "needle", Since = now.AddDays(-1) }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(newest.Select(l => l.Line), Is.EqualTo(new[] { "needle 4", "needle 3", "needle 2", "needle 1", "needle 0" }), "the newest five, oldest first");
+            Assert.That(all.Select(l => l.Line), Is.EqualTo(Enumerable.Range(0, 8).Reverse().Select(i => $"needle {i}")));
+            Assert.That(sinceADay.Select(l => l.Line), Is.EqualTo(Enumerable.Range(0, 5).Reverse().Select(i => $"needle {i}")));
+        });
+    }
+
+    [Test]
     public async Task ReadAfterAsync_IdOfLastSeen_OnlyLaterLinesInStorageOrder()
     {
         var cursor = await _store.Lines.MaxIdAsync().WaitAsync(Timeout);

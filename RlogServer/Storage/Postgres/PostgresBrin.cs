@@ -5,14 +5,69 @@ namespace RlogServer.Storage.Postgres;
 /// <summary>
 /// What queries that read lines by event time without a label need: lines carry only a BRIN
 /// index on <c>ts</c> (a btree on it cost a quarter of the database's CPU per line stored), so
-/// they look for the newest lines in the newest second, minute, hour, day, week first
-/// (<see cref="Windows"/>), and summarize the newest block ranges before they do.
+/// they look for the newest lines in the newest second, minute, hour, then ever longer windows
+/// (<see cref="NewestFirstAsync"/>), and summarize the newest block ranges before they do.
 /// </summary>
 internal static class PostgresBrin
 {
-    /// <summary>How far back a newest-first read looks first, then next: exact whatever the start, since a window open at its top that holds enough lines holds the newest.</summary>
-    public static readonly TimeSpan[] Windows =
-        [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+    /// <summary>
+    /// How far back from its end a newest-first read looks first, then next: the last second,
+    /// minute and hour, then each window twice the one before, up to the first of a week or more.
+    /// </summary>
+    public static readonly TimeSpan[] Windows = MakeWindows();
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> lines up to <paramref name="end"/>, newest first, read one
+    /// window at a time (<see cref="Windows"/>), each window only the time the ones before it did not
+    /// cover, until the page is full; then what lies before the last window. Exact whatever the
+    /// start: every line of a window is newer than every line of the next. A search that only a few
+    /// lines match (a rare substring) reads back only as far as its page's oldest line, about half
+    /// of what one query over the whole range would read, and never a line twice.
+    /// </summary>
+    /// <param name="end">Where the windows start from: the range's end, or the newest line stored when that is older.</param>
+    /// <param name="from">The range's start, if it has one: windows reaching it end the walk.</param>
+    /// <param name="limit">The page's size.</param>
+    /// <param name="read">
+    /// Reads the newest lines (at most the count given, newest first) with an event time at or
+    /// after its first argument (null: the range's start) and before its second (null: the
+    /// range's end).
+    /// </param>
+    public static async Task<List<StoredLine>> NewestFirstAsync(
+        DateTimeOffset end, DateTimeOffset? from, int limit, Func<DateTimeOffset?, DateTimeOffset?, int, Task<IReadOnlyList<StoredLine>>> read)
+    {
+        var lines = new List<StoredLine>();
+        DateTimeOffset? before = null;
+        foreach (var window in Windows)
+        {
+            var start = end - window;
+            if (from is { } rangeStart && start <= rangeStart)
+            {
+                break;
+            }
+
+            lines.AddRange(await read(start, before, limit - lines.Count).ConfigureAwait(false));
+            if (lines.Count >= limit)
+            {
+                return lines;
+            }
+
+            before = start;
+        }
+
+        lines.AddRange(await read(null, before, limit - lines.Count).ConfigureAwait(false));
+        return lines;
+    }
+
+    private static TimeSpan[] MakeWindows()
+    {
+        var windows = new List<TimeSpan> { TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1) };
+        while (windows[^1] < TimeSpan.FromDays(7))
+        {
+            windows.Add(windows[^1] * 2);
+        }
+
+        return [.. windows];
+    }
 
     /// <summary>
     /// A BRIN skips only block ranges it has summarized, and autovacuum summarizes new ones when

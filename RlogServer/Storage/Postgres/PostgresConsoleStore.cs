@@ -46,21 +46,12 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
                 end = recent.AddTicks(1);
             }
 
-            foreach (var window in PostgresBrin.Windows)
-            {
-                var start = end - window;
-                if (start <= range.From)
-                {
-                    break;
-                }
-
-                var lines = await SearchRangeAsync(filter, new TimeRange(start, range.To), after, limit, byRange: true, cancellationToken)
-                    .ConfigureAwait(false);
-                if (lines.Count >= limit)
-                {
-                    return lines;
-                }
-            }
+            return await PostgresBrin.NewestFirstAsync(
+                end,
+                range.From,
+                limit,
+                (start, before, left) => SearchRangeAsync(
+                    filter, new TimeRange(start ?? range.From, before ?? range.To), after, left, byRange: start is not null, cancellationToken)).ConfigureAwait(false);
         }
 
         return await SearchRangeAsync(filter, range, after, limit, byRange: false, cancellationToken).ConfigureAwait(false);

@@ -73,38 +73,34 @@ internal sealed partial class PostgresLineStore
         if (query.Label is not null)
         {
             // (label_no, ts) answers it from the index, exactly.
-            return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
+            return OldestFirst(await QueryWindowAsync(query, from: null, before: null, query.Limit, cancellationToken).ConfigureAwait(false));
         }
 
         // Without a label there is no btree on the event time alone (it cost a quarter of the
         // database's CPU per line stored), only a BRIN: cheap to keep, and it skips whatever
         // lies outside a time range. So the newest lines are looked for in the last second
         // before the newest event time of the latest batches (or the query's end), then the last
-        // minute, hour, day, week, then everywhere: exact whatever the start, since when a window
-        // open at its top holds enough lines, no line outside it can be newer.
+        // minute, hour, and ever longer windows, each only the time the ones before it did not
+        // cover (PostgresBrin.NewestFirstAsync).
         await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
         var newest = await PostgresBrin.NewestRecentEventTimeAsync(_dataSource, cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
         var end = query.Until is { } until && until < newest ? until : newest;
-        foreach (var window in QueryWindows)
-        {
-            var from = end - window;
-            if (query.Since is { } since && since >= from)
-            {
-                break;
-            }
-
-            var lines = await QueryWindowAsync(query, from, cancellationToken).ConfigureAwait(false);
-            if (lines.Count >= query.Limit)
-            {
-                return lines;
-            }
-        }
-
-        return await QueryWindowAsync(query, from: null, cancellationToken).ConfigureAwait(false);
+        return OldestFirst(await PostgresBrin.NewestFirstAsync(
+            end,
+            query.Since,
+            query.Limit,
+            (from, before, left) => QueryWindowAsync(query, from, before, left, cancellationToken)).ConfigureAwait(false));
     }
 
-    // from: only lines with an event time at or after it.
-    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, CancellationToken cancellationToken)
+    private static List<StoredLine> OldestFirst(IEnumerable<StoredLine> newestFirst)
+    {
+        var lines = newestFirst.ToList();
+        lines.Reverse();
+        return lines;
+    }
+
+    // Newest first. from: only lines with an event time at or after it; before: only lines before it.
+    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand();
         var chosen = new StringBuilder("SELECT * FROM lines l WHERE true");
@@ -119,13 +115,17 @@ internal sealed partial class PostgresLineStore
             chosen.Append(" AND l.ts >= $").Append(command.Parameters.Count);
         }
 
+        if (before is { } windowEnd)
+        {
+            command.Parameters.AddWithValue(windowEnd);
+            chosen.Append(" AND l.ts < $").Append(command.Parameters.Count);
+        }
+
         const string Order = " ORDER BY l.ts DESC, l.id DESC";
-        chosen.Append(Order).Append(" LIMIT ").Append(query.Limit);
+        chosen.Append(Order).Append(" LIMIT ").Append(limit);
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
         var byRange = query.Label is null && from is not null;
-        var lines = await RunAsync(command, byRange, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
-        lines.Reverse();
-        return lines;
+        return await RunAsync(command, byRange, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     // Runs a query on a connection of its own. byRange: one that a BRIN range (of id or ts)

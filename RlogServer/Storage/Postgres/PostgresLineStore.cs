@@ -75,9 +75,6 @@ internal sealed partial class PostgresLineStore : ILineStore
 
     private const string FreshSavepoint = "fresh_lines";
 
-    // How far back a query without a label looks first, then next (see QueryAsync).
-    private static readonly TimeSpan[] QueryWindows = PostgresBrin.Windows;
-
     // ON CONFLICT covers the batch's own day (and a line twice in one batch).
     private const string InsertFromStaging = """
         INSERT INTO lines (id, file_no, file_offset, ts, day, label_no, source_no, line, attributes, severity_number, severity_text)
