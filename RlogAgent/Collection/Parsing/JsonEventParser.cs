@@ -21,6 +21,7 @@ public sealed class JsonEventParser : IEventParser
     private readonly byte[] _name = new byte[256];
     private readonly byte[] _inner = new byte[256];
     private readonly byte[] _dotted = new byte[512];
+    private JsonPair[] _pairs = new JsonPair[16];
 
     public JsonEventParser(ParseOptions options)
     {
@@ -36,10 +37,22 @@ public sealed class JsonEventParser : IEventParser
             return;
         }
 
-        var timeRank = int.MaxValue;
-        var timeLength = -1;
-        var timeIsNumber = false;
-        var levelRank = int.MaxValue;
+        var chosen = Chosen.None;
+        if (FlatJsonObject.TryScan(text, ref _pairs, out var count))
+        {
+            // The common case, a flat object with no escapes, scanned in one pass (FlatJsonObject).
+            foreach (var pair in _pairs.AsSpan(0, count))
+            {
+                if (pair.Kind != JsonScalarKind.Null)
+                {
+                    ConsiderValue(text.Slice(pair.KeyStart, pair.KeyLength), text.Slice(pair.ValueStart, pair.ValueLength), pair.Kind, depth: 0, result, ref chosen);
+                }
+            }
+
+            SetTime(chosen, result);
+            return;
+        }
+
         var reader = new Utf8JsonReader(text, ReaderOptions);
         try
         {
@@ -58,7 +71,7 @@ public sealed class JsonEventParser : IEventParser
                     var start = (int)reader.TokenStartIndex;
                     if (reader.TokenType == JsonTokenType.StartObject && !key.IsEmpty)
                     {
-                        LookInside(ref reader, key, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+                        LookInside(ref reader, key, result, ref chosen);
                     }
                     else
                     {
@@ -73,7 +86,7 @@ public sealed class JsonEventParser : IEventParser
                     continue;
                 }
 
-                Consider(ref reader, key, depth: 0, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+                Consider(ref reader, key, depth: 0, result, ref chosen);
             }
         }
         catch (JsonException e)
@@ -82,44 +95,36 @@ public sealed class JsonEventParser : IEventParser
             return;
         }
 
-        if (timeLength >= 0)
+        SetTime(chosen, result);
+    }
+
+    private void SetTime(in Chosen chosen, ParsedEvent result)
+    {
+        if (chosen.TimeLength >= 0)
         {
-            _keys.SetTime(_time.AsSpan(0, timeLength), timeIsNumber, result);
+            _keys.SetTime(_time.AsSpan(0, chosen.TimeLength), chosen.TimeIsNumber, result);
         }
     }
 
-    /// <summary>A scalar under <paramref name="key"/>: the time, the level, a field, or nothing.</summary>
-    private void Consider(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> key, int depth, ParsedEvent result, ref int levelRank, ref int timeRank, ref int timeLength, ref bool timeIsNumber)
+    /// <summary>A scalar the reader is on, under <paramref name="key"/>: unescaped when it must be, then <see cref="ConsiderValue"/>.</summary>
+    private void Consider(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> key, int depth, ParsedEvent result, ref Chosen chosen)
     {
         if (reader.TokenType == JsonTokenType.Null || (!_keys.AllFields && !_keys.MayMatter(key)))
         {
             return;
         }
 
-        var isString = reader.TokenType == JsonTokenType.String;
-        var rented = isString && reader.ValueIsEscaped ? ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length) : null;
+        var kind = reader.TokenType switch
+        {
+            JsonTokenType.String => JsonScalarKind.String,
+            JsonTokenType.Number => JsonScalarKind.Number,
+            _ => JsonScalarKind.Literal,
+        };
+        var rented = kind == JsonScalarKind.String && reader.ValueIsEscaped ? ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length) : null;
         try
         {
             var value = rented is null ? reader.ValueSpan : rented.AsSpan(0, reader.CopyString(rented));
-            var time = KeyChoice.Rank(_keys.TimeKeys, key);
-            if (time >= 0 && time < timeRank && value.Length <= _time.Length && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
-            {
-                timeRank = time;
-                timeLength = value.Length;
-                timeIsNumber = !isString;
-                value.CopyTo(_time);
-            }
-
-            var level = KeyChoice.Rank(_keys.LevelKeys, key);
-            if (level >= 0 && level < levelRank && result.TrySetLevel(value))
-            {
-                levelRank = level;
-            }
-
-            if (depth == 0 && ((_keys.AllFields && time < 0 && level < 0) || KeyChoice.Rank(_keys.Fields, key) >= 0))
-            {
-                result.Attributes.Add(key, value);
-            }
+            ConsiderValue(key, value, kind, depth, result, ref chosen);
         }
         finally
         {
@@ -130,8 +135,37 @@ public sealed class JsonEventParser : IEventParser
         }
     }
 
+    /// <summary>A scalar (not null) under <paramref name="key"/>, strings unescaped: the time, the level, a field, or nothing.</summary>
+    private void ConsiderValue(scoped ReadOnlySpan<byte> key, scoped ReadOnlySpan<byte> value, JsonScalarKind kind, int depth, ParsedEvent result, ref Chosen chosen)
+    {
+        if (!_keys.AllFields && !_keys.MayMatter(key))
+        {
+            return;
+        }
+
+        var time = KeyChoice.Rank(_keys.TimeKeys, key);
+        if (time >= 0 && time < chosen.TimeRank && value.Length <= _time.Length && kind is JsonScalarKind.String or JsonScalarKind.Number)
+        {
+            chosen.TimeRank = time;
+            chosen.TimeLength = value.Length;
+            chosen.TimeIsNumber = kind == JsonScalarKind.Number;
+            value.CopyTo(_time);
+        }
+
+        var level = KeyChoice.Rank(_keys.LevelKeys, key);
+        if (level >= 0 && level < chosen.LevelRank && result.TrySetLevel(value))
+        {
+            chosen.LevelRank = level;
+        }
+
+        if (depth == 0 && ((_keys.AllFields && time < 0 && level < 0) || KeyChoice.Rank(_keys.Fields, key) >= 0))
+        {
+            result.Attributes.Add(key, value);
+        }
+    }
+
     /// <summary>An object under <paramref name="outer"/>: its scalars are looked at as <c>outer.key</c> (log.level).</summary>
-    private void LookInside(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> outer, ParsedEvent result, ref int levelRank, ref int timeRank, ref int timeLength, ref bool timeIsNumber)
+    private void LookInside(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> outer, ParsedEvent result, ref Chosen chosen)
     {
         var dotted = _dotted.AsSpan();
         var depth = reader.CurrentDepth;
@@ -155,7 +189,7 @@ public sealed class JsonEventParser : IEventParser
                 outer.CopyTo(dotted);
                 dotted[outer.Length] = (byte)'.';
                 key.CopyTo(dotted[(outer.Length + 1)..]);
-                Consider(ref reader, dotted[..(outer.Length + 1 + key.Length)], depth: 1, result, ref levelRank, ref timeRank, ref timeLength, ref timeIsNumber);
+                Consider(ref reader, dotted[..(outer.Length + 1 + key.Length)], depth: 1, result, ref chosen);
             }
         }
     }
@@ -169,5 +203,16 @@ public sealed class JsonEventParser : IEventParser
         }
 
         return reader.ValueSpan.Length <= scratch.Length ? scratch.AsSpan(0, reader.CopyString(scratch)) : [];
+    }
+
+    /// <summary>What the event's keys chose so far: the time's and the level's key rank (lower wins), and where the time's text is.</summary>
+    private struct Chosen
+    {
+        public static readonly Chosen None = new() { TimeRank = int.MaxValue, LevelRank = int.MaxValue, TimeLength = -1 };
+
+        public int TimeRank;
+        public int TimeLength;
+        public bool TimeIsNumber;
+        public int LevelRank;
     }
 }
