@@ -106,6 +106,28 @@ public sealed class EventParserTests
         });
     }
 
+    [TestCase("2026-11-28 08:00:00,125 [WARN] pool-1: queue is full", "pool-1", "queue is full")]
+    [TestCase("2026-11-28 08:00:00,125 [WARN] pöol-1: qüeue ✓ full", "pöol-1", "qüeue ✓ full")]
+    public void Regex_AsciiOrNot_GroupsAreTheLinesOwnText(string line, string thread, string msg)
+    {
+        // An ASCII line's groups are sliced from its bytes; any other line's are encoded again.
+        var options = new ParseOptions
+        {
+            Format = ParseFormat.Regex,
+            Pattern = UserPattern.CompileForGroups(@"^(?<time>\S+ \S+) \[(?<level>\w+)\] (?<thread>[\w-]+): (?<msg>.*)$"),
+            TimeFormat = new TimeFormat(TimeFormatKind.Custom, "yyyy-MM-dd HH:mm:ss,fff"),
+        };
+
+        var parsed = Parse(new RegexEventParser(options), line);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(parsed.Severity, Is.EqualTo(SeverityLevels.Warn));
+            Assert.That(Utc(parsed.TimeTicks), Is.EqualTo("2026-11-28T08:00:00.1250000Z"));
+            Assert.That(Attributes(parsed), Is.EqualTo(new Dictionary<string, string> { ["thread"] = thread, ["msg"] = msg }));
+        });
+    }
+
     [Test]
     public void Regex_HostileInputForABacktrackingPattern_GivesUpWithinTheMatchTimeout()
     {

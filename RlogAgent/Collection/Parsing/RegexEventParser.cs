@@ -35,6 +35,7 @@ public sealed class RegexEventParser : IEventParser
     public void Parse(ReadOnlySpan<byte> text, ParsedEvent result)
     {
         Match match;
+        var ascii = Ascii.IsValid(text);
         try
         {
             match = _pattern.Match(Encoding.UTF8.GetString(text));
@@ -53,25 +54,33 @@ public sealed class RegexEventParser : IEventParser
 
         if (_level >= 0 && match.Groups[_level] is { Success: true } level)
         {
-            result.TrySetLevel(Utf8(level.ValueSpan));
+            result.TrySetLevel(Value(text, ascii, level));
         }
 
         foreach (var (number, name) in _fields)
         {
             if (match.Groups[number] is { Success: true } group)
             {
-                result.Attributes.Add(name, Utf8(group.ValueSpan));
+                result.Attributes.Add(name, Value(text, ascii, group));
             }
         }
 
         if (_time >= 0 && match.Groups[_time] is { Success: true } time)
         {
-            _keys.SetTime(Utf8(time.ValueSpan), isNumber: false, result);
+            _keys.SetTime(Value(text, ascii, time), isNumber: false, result);
         }
     }
 
-    private ReadOnlySpan<byte> Utf8(ReadOnlySpan<char> value)
+    // A group's text as UTF-8: on an ASCII line a character is a byte, so it is the line's own
+    // bytes at the group's place; otherwise the group's characters encoded again.
+    private ReadOnlySpan<byte> Value(ReadOnlySpan<byte> text, bool ascii, Group group)
     {
+        if (ascii)
+        {
+            return text.Slice(group.Index, group.Length);
+        }
+
+        var value = group.ValueSpan;
         var most = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (_value.Length < most)
         {
