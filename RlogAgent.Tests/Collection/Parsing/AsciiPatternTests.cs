@@ -40,6 +40,7 @@ public sealed class AsciiPatternTests
     [TestCase(@"[a-z-[aeiou]]")]
     [TestCase(@"(?<x>a)(?<x>b)")]
     [TestCase(@"a{,3}")]
+    [TestCase(@"[\d-z]")]
     [TestCase(@"é+")]
     public void TryCompile_BeyondWhatItRuns_LeftToDotNet(string pattern)
     {

@@ -386,8 +386,14 @@ public sealed class AsciiPattern
                     return false;
                 }
 
-                if (low >= 0 && _at + 1 < pattern.Length && pattern[_at] == '-' && pattern[_at + 1] != ']')
+                if (_at + 1 < pattern.Length && pattern[_at] == '-' && pattern[_at + 1] != ']')
                 {
+                    if (low < 0)
+                    {
+                        // "[\d-z]": read differently by different engines; left to .NET.
+                        return false;
+                    }
+
                     _at++;
                     if (!BracketItem(out var high, out _) || high < low)
                     {
