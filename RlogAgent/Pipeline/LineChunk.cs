@@ -26,7 +26,11 @@ public sealed class LineChunk
     private LineEntry[] _lines;
     private int _refs = 1;
     private Action<LineChunk>? _onReleased;
+    // A byte array's header and length on the managed heap (x64).
+    private const int ArrayOverheadBytes = 24;
+
     private int _appendAt = -1;
+    private long _attributeBytes;
 
     /// <summary>Takes a buffer of at least <paramref name="bytes"/> from the pool, for lines of <paramref name="origin"/>.</summary>
     public LineChunk(LineOrigin origin, int bytes, DateTime readAtUtc, int expectedLines = 64)
@@ -54,8 +58,8 @@ public sealed class LineChunk
     /// <summary>True once every line's text is known to be valid UTF-8 (checked once for the whole buffer).</summary>
     public bool AllValidUtf8 { get; private set; }
 
-    /// <summary>What the chunk holds in memory: its buffers.</summary>
-    public long Cost => _buffer.Length + ((long)_lines.Length * EntryBytes);
+    /// <summary>What the chunk holds in memory: its buffers, and the attributes its events were given.</summary>
+    public long Cost => _buffer.Length + ((long)_lines.Length * EntryBytes) + _attributeBytes;
 
     /// <summary>What the pipeline charged its budget for this chunk when it took it; refunded at release.</summary>
     public long Charged { get; set; }
@@ -67,6 +71,19 @@ public sealed class LineChunk
     {
         HasEventFields = true;
         return ref _lines[index];
+    }
+
+    /// <summary>
+    /// Gives entry <paramref name="index"/> its attributes (wire bytes), counted in <see cref="Cost"/>:
+    /// a parse that copies fields out of the lines can hold as many bytes again as the lines do,
+    /// and <c>max_buffer_bytes</c> bounds both.
+    /// </summary>
+    public void SetAttributes(int index, byte[]? attributes)
+    {
+        ref var entry = ref Entry(index);
+        _attributeBytes -= entry.Attributes is { } old ? old.Length + ArrayOverheadBytes : 0;
+        entry.Attributes = attributes;
+        _attributeBytes += attributes is null ? 0 : attributes.Length + ArrayOverheadBytes;
     }
 
     /// <summary>True once an entry was changed through <see cref="Entry"/>.</summary>

@@ -57,6 +57,28 @@ public sealed class EventProcessorTests
     }
 
     [Test]
+    public void Process_FieldsCopiedOut_TheChunkCostsTheirBytesToo()
+    {
+        // The pipeline charges max_buffer_bytes with a chunk's cost: fields a parse copies out of
+        // the lines are held as long as the lines, so they are charged with them.
+        var source = new SourceOptions { Label = "api", Parse = new ParseOptions { Format = ParseFormat.Json, Fields = ["*"] } };
+        var chunk = Chunk(
+            """{"level":"info","msg":"a message long enough to weigh something in the budget","user":"ann"}""",
+            "not json");
+        var before = chunk.Cost;
+
+        new EventProcessor(source, new AgentCounters(), NullLogger.Instance, TimeProvider.System).Process(chunk);
+
+        var fields = chunk[0].Attributes!.Length;
+        Assert.Multiple(() =>
+        {
+            Assert.That(chunk[1].Attributes, Is.Null);
+            Assert.That(chunk.Cost - before, Is.InRange(fields, fields + 64), "the fields' bytes and their array's header");
+        });
+        chunk.Release();
+    }
+
+    [Test]
     public void Process_EveryEventDropped_ABatchWithNoLogsStillMovesTheCheckpoint()
     {
         var source = new SourceOptions { Label = "api", Drop = [UserPattern.Compile("^noise")] };

@@ -129,7 +129,7 @@ public sealed class EventProcessor
             entry.SeverityText = LevelText(_parsed.LevelText);
         }
 
-        entry.Attributes = attributes;
+        chunk.SetAttributes(index, attributes);
     }
 
     private bool Drops(ReadOnlySpan<char> text)
