@@ -173,6 +173,29 @@ public sealed class ConsoleBrowserTests : EngineFixture
     }
 
     [Test]
+    public async Task Live_CheckedBeforeTheChoicesLoad_KeepsTheUrlsLabel()
+    {
+        // The label list answers only after "Live" is checked: the follow must still be for the
+        // URL's label, not for every line.
+        var labelsAnswer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _page.RouteAsync("**/api/v1/labels*", async route =>
+        {
+            await labelsAnswer.Task;
+            await route.ContinueAsync();
+        });
+        await SignInAsync("/?label=live");
+        await Assertions.Expect(_page.Locator("#label")).ToHaveValueAsync("live");
+        await _page.GetByLabel("Live", new() { Exact = true }).CheckAsync();
+        await Assertions.Expect(_page.Locator("#summary")).ToContainTextAsync("Live");
+
+        await _seed.StoreBulkAsync(_server, "live-file", 2, DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(1), label: "live");
+        labelsAnswer.SetResult();
+
+        await Assertions.Expect(_page.Locator("#results tr.row")).ToHaveCountAsync(2);
+        Assert.That(_page.Url, Does.Contain("label=live").And.Contain("live=1"));
+    }
+
+    [Test]
     public async Task Fleet_ListsEveryAgent_AndAnAgentPageChartsItsHeartbeats()
     {
         await SignInAsync("/fleet");

@@ -124,8 +124,10 @@ async function renderSearch(view) {
   const state = searchState();
   const query = el("input", { type: "text", id: "q", "aria-label": "Search", placeholder: "text in the line, or /regex/", value: state.q });
   const range = select("Time range", "range", RANGES, state.range);
-  const label = select("Label", "label", [["", "Any label"]], state.label);
-  const host = select("Host", "host", [["", "Any host"]], state.host);
+  // The URL's label and host are choices from the start: a change made before the lists load
+  // (checking "Live") must not search without them.
+  const label = select("Label", "label", [["", "Any label"], ...(state.label ? [[state.label, state.label]] : [])], state.label);
+  const host = select("Host", "host", [["", "Any host"], ...(state.host ? [[state.host, state.host]] : [])], state.host);
   const level = select("Level", "level", LEVELS, state.level);
   const icase = el("input", { type: "checkbox", id: "icase", checked: state.icase });
   const live = el("input", { type: "checkbox", id: "live", checked: state.live });
@@ -191,7 +193,10 @@ async function renderSearch(view) {
     } catch (e) { /* the choices are a help; the search still runs */ }
   }
 
+  // Searches can overlap (a change while the last one loads): only the latest draws or follows.
+  let generation = 0;
   async function runSearch(current) {
+    const mine = ++generation;
     if (stream) { stream.close(); stream = null; }
     const params = filterParams(current);
     params.set("from", current.range);
@@ -204,6 +209,7 @@ async function renderSearch(view) {
         api(`/api/v1/lines?${params}&limit=100`),
         api(`/api/v1/histogram?${params}&buckets=60`),
       ]);
+      if (mine !== generation) return;
       const total = counts.counts.reduce((a, b) => a + b, 0);
       summary.textContent = `${formatNumber(total)} lines from ${formatTime(counts.from)} to ${formatTime(counts.to)}${localTime() ? "" : " (UTC)"}`;
       chart = drawHistogram(histogram, counts, chart, (from, to) => {
@@ -219,10 +225,10 @@ async function renderSearch(view) {
       nextCursor = page.next;
       more.hidden = !nextCursor;
     } catch (e) {
-      showError(summary, e);
+      if (mine === generation) showError(summary, e);
       return;
     }
-    if (current.live) follow(current);
+    if (current.live && mine === generation) follow(current);
   }
 
   async function runRange(params) {
@@ -237,6 +243,7 @@ async function renderSearch(view) {
   }
 
   function follow(current) {
+    if (stream) stream.close();
     const params = filterParams(current);
     stream = new EventSource(`/api/v1/tail?${params}`);
     stream.onmessage = (event) => {
