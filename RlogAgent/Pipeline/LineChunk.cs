@@ -17,18 +17,19 @@ public sealed class LineChunk
 
     /// <summary>
     /// Bytes a line entry costs, charged to the budget with the text: the entry's real size (it grew
-    /// with an event's level and attributes; the attributes' own arrays are few and small).
+    /// with an event's level and attributes; the attributes' own arrays are charged apart, by
+    /// <see cref="SetAttributes"/>).
     /// </summary>
     public static readonly int EntryBytes = System.Runtime.CompilerServices.Unsafe.SizeOf<LineEntry>();
+
+    // A byte array's header and length on the managed heap (x64).
+    private const int ArrayOverheadBytes = 24;
 
     private readonly ChunkPools.Pools _pools;
     private byte[] _buffer;
     private LineEntry[] _lines;
     private int _refs = 1;
     private Action<LineChunk>? _onReleased;
-    // A byte array's header and length on the managed heap (x64).
-    private const int ArrayOverheadBytes = 24;
-
     private int _appendAt = -1;
     private long _attributeBytes;
 

@@ -114,7 +114,7 @@ public sealed class EventProcessingStageTests
             stop.Token);
 
         await inner.Blocked.Task.WaitAsync(Deadline);
-        await Until(() => written > 5);
+        await Eventually.WaitAsync(() => written > 5, "the reader waiting on a full stage", Deadline);
         await stop.CancelAsync();
         await run.WaitAsync(Deadline);
 
@@ -173,20 +173,6 @@ public sealed class EventProcessingStageTests
             time.Advance(TimeSpan.FromSeconds(1));
             Assert.That(gate.TryEnter(), Is.True, "a minute on");
         });
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail("condition not met in time");
-            }
-
-            await Task.Delay(10);
-        }
     }
 
     private EventProcessingStage Stage(IChunkWriter inner, int workers) =>

@@ -8,7 +8,7 @@ namespace RlogAgent.Collection.Parsing;
 /// <summary>
 /// The chunk writer of a source with <c>parse</c>, <c>detect_level</c>, <c>drop</c> or <c>redact</c>.
 /// Processing an event costs more than reading it (a regex match several times more), so it runs
-/// off the reader's thread, on up to <see cref="Workers"/> chunks at once, while the reader goes on
+/// off the reader's thread, on up to <c>workers</c> chunks at once, while the reader goes on
 /// reading. Chunks are handed on in the order they were read, so a file's offsets still reach the
 /// pipeline in order and its checkpoint only ever moves over lines sent before.
 /// Once a hand-on fails (the stop cancelled a write into a full pipeline, or the pipeline closed),
@@ -32,7 +32,6 @@ public sealed class EventProcessingStage : IChunkWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _inner = inner;
         _createProcessor = createProcessor;
-        Workers = workers;
         _processing = new TransformBlock<Item, Item>(
             Process,
             new ExecutionDataflowBlockOptions
@@ -48,9 +47,6 @@ public sealed class EventProcessingStage : IChunkWriter
 
     /// <summary>How many chunks are processed at once: two on a machine with two cores or more.</summary>
     public static int DefaultWorkers => Environment.ProcessorCount >= 2 ? 2 : 1;
-
-    /// <summary>How many chunks this stage processes at once.</summary>
-    public int Workers { get; }
 
     /// <summary>
     /// Runs <paramref name="read"/> (the source's reader, writing into this stage) and hands what it
@@ -77,7 +73,7 @@ public sealed class EventProcessingStage : IChunkWriter
 
         if (_failure is { } failure && !failure.IsCancellationOf(cancellationToken))
         {
-            throw new InvalidOperationException($"processed events could not be handed on: {failure.Message}", failure);
+            throw HandOnFailed(failure);
         }
     }
 
@@ -117,9 +113,12 @@ public sealed class EventProcessingStage : IChunkWriter
         {
             throw failure is OperationCanceledException cancelled
                 ? new OperationCanceledException(cancelled.Message, cancelled, cancelled.CancellationToken)
-                : new InvalidOperationException($"processed events could not be handed on: {failure.Message}", failure);
+                : HandOnFailed(failure);
         }
     }
+
+    private static InvalidOperationException HandOnFailed(Exception failure) =>
+        new($"processed events could not be handed on: {failure.Message}", failure);
 
     private Item Process(Item item)
     {

@@ -43,9 +43,10 @@ public sealed class JsonEventParser : IEventParser
             // The common case, a flat object with no escapes, scanned in one pass (FlatJsonObject).
             foreach (var pair in _pairs.AsSpan(0, count))
             {
-                if (pair.Kind != JsonScalarKind.Null)
+                var key = text.Slice(pair.KeyStart, pair.KeyLength);
+                if (pair.Kind != JsonScalarKind.Null && (_keys.AllFields || _keys.MayMatter(key)))
                 {
-                    ConsiderValue(text.Slice(pair.KeyStart, pair.KeyLength), text.Slice(pair.ValueStart, pair.ValueLength), pair.Kind, depth: 0, result, ref chosen);
+                    ConsiderValue(key, text.Slice(pair.ValueStart, pair.ValueLength), pair.Kind, depth: 0, result, ref chosen);
                 }
             }
 
@@ -138,11 +139,6 @@ public sealed class JsonEventParser : IEventParser
     /// <summary>A scalar (not null) under <paramref name="key"/>, strings unescaped: the time, the level, a field, or nothing.</summary>
     private void ConsiderValue(scoped ReadOnlySpan<byte> key, scoped ReadOnlySpan<byte> value, JsonScalarKind kind, int depth, ParsedEvent result, ref Chosen chosen)
     {
-        if (!_keys.AllFields && !_keys.MayMatter(key))
-        {
-            return;
-        }
-
         var time = KeyChoice.Rank(_keys.TimeKeys, key);
         if (time >= 0 && time < chosen.TimeRank && value.Length <= _time.Length && kind is JsonScalarKind.String or JsonScalarKind.Number)
         {
