@@ -95,15 +95,18 @@ function Invoke-Engine([string] $engine) {
         if (-not $server.HasExited) { $server.Kill() }
     }
 
-    # Bytes per stored line: the lines table and its indexes (every day partition) on
-    # PostgreSQL; the whole file on SQLite (checkpointed when the server closed it), next to the
+    # Bytes per stored line: the lines table and its indexes (every day partition) and the
+    # search segments on PostgreSQL; the whole file on SQLite (checkpointed when the server closed it), next to the
     # raw log's bytes (each line and its newline).
     $report.Add('')
     if ($engine -eq 'postgres') {
         $sizes = Invoke-Psql $db "SELECT sum(pg_table_size(c.oid)), sum(pg_indexes_size(c.oid)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'lines'::regclass"
         $parts = $sizes.Split('|')
         $table = [long]$parts[0]; $indexes = [long]$parts[1]
-        $report.Add("stored: table $([Math]::Round($table / 1MB)) MB + indexes $([Math]::Round($indexes / 1MB)) MB = $([Math]::Round(($table + $indexes) / $stored)) B a line, $([Math]::Round(($table + $indexes) / $rawBytes, 2))x the raw log ($([Math]::Round($rawBytes / $stored)) B a line)")
+        # The search segments (line_grams, with its indexes) are part of what a line costs.
+        $grams = [long](Invoke-Psql $db "SELECT pg_total_relation_size('line_grams')")
+        $all = $table + $indexes + $grams
+        $report.Add("stored: table $([Math]::Round($table / 1MB)) MB + indexes $([Math]::Round($indexes / 1MB)) MB + search segments $([Math]::Round($grams / 1MB)) MB = $([Math]::Round($all / $stored)) B a line ($([Math]::Round($grams / $stored)) B of them segments), $([Math]::Round($all / $rawBytes, 2))x the raw log ($([Math]::Round($rawBytes / $stored)) B a line)")
         Stop-Postgres
     }
     else {

@@ -21,8 +21,12 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
 
     private const long SummarizeEveryMilliseconds = 5_000;
 
+    private const long GramsRecheckMilliseconds = 300_000;
+
     private readonly NpgsqlDataSource _dataSource;
     private long _lastSummarized = long.MinValue / 2;
+    private long _gramsChecked = long.MinValue / 2;
+    private volatile bool _gramsCoverAll;
 
     public PostgresConsoleStore(NpgsqlDataSource dataSource)
     {
@@ -32,6 +36,25 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
     public async Task<IReadOnlyList<StoredLine>> SearchAsync(
         LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default)
     {
+        if (filter.Contains.Count > 0 && await GramsCoverAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // A substring: read only the segments whose grams may hold it (PostgresLineGrams),
+            // in one query, when they are few.
+            var found = await RunAsync(
+                async connection =>
+                {
+                    var to = after is { } position && position.Time < range.To ? position.Time.AddTicks(1) : range.To;
+                    var candidates = await PostgresLineGrams.CandidatesAsync(connection, filter.Contains, new TimeRange(range.From, to), cancellationToken)
+                        .ConfigureAwait(false);
+                    return candidates is null ? null : await SearchLinesAsync(connection, filter, range, after, limit, candidates, cancellationToken).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (found is not null)
+            {
+                return found;
+            }
+        }
+
         if (filter.Labels.Count != 1)
         {
             // One label's btree (label_no, ts) walks newest first and stops at the page's end.
@@ -60,31 +83,86 @@ internal sealed partial class PostgresConsoleStore : IConsoleStore
     private async Task<IReadOnlyList<StoredLine>> SearchRangeAsync(
         LineFilter filter, TimeRange range, LinePosition? after, int limit, bool byRange, CancellationToken cancellationToken) =>
         await RunAsync<IReadOnlyList<StoredLine>>(
-            async connection =>
-            {
-                await using var command = new NpgsqlCommand { Connection = connection };
-                var chosen = new StringBuilder("SELECT * FROM lines l WHERE ");
-                PostgresLineFilter.AddRange(command, chosen, range);
-                if (after is { } position)
-                {
-                    command.Parameters.AddWithValue(position.Time.ToUniversalTime());
-                    var time = command.Parameters.Count;
-                    command.Parameters.AddWithValue(position.Id);
-                    chosen.Append(CultureInfo.InvariantCulture, $" AND l.ts <= ${time} AND (l.ts, l.id) < (${time}, ${command.Parameters.Count})");
-                }
-
-                if (!await PostgresLineFilter.AddAsync(connection, command, chosen, filter, cancellationToken).ConfigureAwait(false))
-                {
-                    return [];
-                }
-
-                const string Order = " ORDER BY l.ts DESC, l.id DESC";
-                chosen.Append(Order).Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
-                command.CommandText = $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"({chosen})")}{Order}";
-                return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
-            },
+            connection => SearchLinesAsync(connection, filter, range, after, limit, candidates: null, cancellationToken),
             cancellationToken,
             byRange).ConfigureAwait(false);
+
+    // The newest lines of the range after the position, and only those of the candidates' file
+    // ranges when there are candidates: each a range of the unique index on (file, offset, day),
+    // read in a LATERAL subquery that OFFSET 0 keeps from being flattened, so that PostgreSQL
+    // probes the index per range (as a plain join it hashed the ranges and scanned every line).
+    private static async Task<IReadOnlyList<StoredLine>> SearchLinesAsync(
+        NpgsqlConnection connection,
+        LineFilter filter,
+        TimeRange range,
+        LinePosition? after,
+        int limit,
+        IReadOnlyList<GramCandidate>? candidates,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var where = new StringBuilder();
+        PostgresLineFilter.AddRange(command, where, range);
+        if (after is { } position)
+        {
+            command.Parameters.AddWithValue(position.Time.ToUniversalTime());
+            var time = command.Parameters.Count;
+            command.Parameters.AddWithValue(position.Id);
+            where.Append(CultureInfo.InvariantCulture, $" AND l.ts <= ${time} AND (l.ts, l.id) < (${time}, ${command.Parameters.Count})");
+        }
+
+        if (!await PostgresLineFilter.AddAsync(connection, command, where, filter, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var from = "lines l";
+        if (candidates is not null)
+        {
+            if (candidates.Count == 0)
+            {
+                return [];
+            }
+
+            var first = command.Parameters.Count + 1;
+            command.Parameters.AddWithValue(candidates.Select(c => c.Day).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.FileNo).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.OffsetLow).ToArray());
+            command.Parameters.AddWithValue(candidates.Select(c => c.OffsetHigh).ToArray());
+            from = string.Create(
+                CultureInfo.InvariantCulture,
+                $"""
+                unnest(${first}::date[], ${first + 1}::bigint[], ${first + 2}::bigint[], ${first + 3}::bigint[]) AS c(day, file_no, lo, hi)
+                CROSS JOIN LATERAL (SELECT * FROM lines l WHERE l.file_no = c.file_no AND l.file_offset BETWEEN c.lo AND c.hi AND l.day = c.day OFFSET 0) l
+                """);
+        }
+
+        const string Order = " ORDER BY l.ts DESC, l.id DESC";
+        var chosen = $"SELECT l.* FROM {from} WHERE {where}{Order} LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
+        command.CommandText = $"SELECT {PostgresLineRows.Columns}{PostgresLineRows.Joined($"({chosen})")}{Order}";
+        return await PostgresLineRows.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Whether the search segments cover every line kept; once they do they always will, so only
+    // "not yet" is asked again, at most every few minutes.
+    private async Task<bool> GramsCoverAllAsync(CancellationToken cancellationToken)
+    {
+        if (_gramsCoverAll)
+        {
+            return true;
+        }
+
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _gramsChecked) < GramsRecheckMilliseconds)
+        {
+            return false;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        _gramsCoverAll = await PostgresLineGrams.CoversAllAsync(connection, cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _gramsChecked, now);
+        return _gramsCoverAll;
+    }
 
     // At most every few seconds per replica: each call looks at both days' BRIN indexes.
     private async Task SummarizeNewestAsync(CancellationToken cancellationToken)

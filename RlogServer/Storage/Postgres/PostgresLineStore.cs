@@ -46,7 +46,7 @@ internal sealed partial class PostgresLineStore : ILineStore
     private const string LockAgent = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))";
 
     private const string InsertBatch =
-        "INSERT INTO batches (agent_uuid, batch_id, day, received_at) VALUES ($1, $2, $3, $4) RETURNING batch_no";
+        "INSERT INTO batches (agent_uuid, batch_id, day, received_at, grams) VALUES ($1, $2, $3, $4, true) RETURNING batch_no";
 
     private const string CopyStaging =
         "COPY lines_staging (id, file_no, file_offset, ts, label_no, source_no, line, attributes, severity_number, severity_text) FROM STDIN (FORMAT BINARY)";
@@ -140,9 +140,9 @@ internal sealed partial class PostgresLineStore : ILineStore
         await _partitions.DropBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false);
         // The batches of the days whose partitions went (names and files stay: replicas cache
         // their numbers, and they are few).
-        // Their line counts too (PostgresLineCounts), so that the counts add up to the lines.
+        // Their line counts and search segments too (PostgresLineCounts, PostgresLineGrams).
         await using var batch = _dataSource.CreateBatch();
-        foreach (var table in new[] { "batches", "line_counts" })
+        foreach (var table in new[] { "batches", "line_counts", "line_grams" })
         {
             var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE day < $1");
             delete.Parameters.AddWithValue(PostgresPartitions.FirstKeptDay(cutoff));
@@ -165,6 +165,7 @@ internal sealed partial class PostgresLineStore : ILineStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var numbers = await _names.ResolveAsync(connection, agentUuid, batch, cancellationToken).ConfigureAwait(false);
         var files = FileRanges(batch, numbers);
+        var segments = PostgresLineGrams.Segments(batch, numbers, receivedAt);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
         long batchNo;
@@ -185,6 +186,9 @@ internal sealed partial class PostgresLineStore : ILineStore
             check.Parameters.AddWithValue(files.Values.Select(f => f.Low).ToArray());
             check.Parameters.AddWithValue(files.Values.Select(f => f.High).ToArray());
             prepare.BatchCommands.Add(check);
+            // The batch's search segments (PostgresLineGrams) in the same round trip: a re-sent
+            // batch's cover lines stored before too, which searches merge.
+            prepare.BatchCommands.Add(PostgresLineGrams.InsertCommand(day, segments));
             await using var reader = await prepare.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -192,6 +196,7 @@ internal sealed partial class PostgresLineStore : ILineStore
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             overlapsOtherDays = reader.GetBoolean(0);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var rows = new CopyRows(batch, numbers, batchNo << IdShift, receivedAt);

@@ -148,6 +148,24 @@ internal static class PostgresMigrations
         SELECT day, to_timestamp(floor(extract(epoch FROM ts) / 60) * 60), label_no, file_no, severity_number, count(*)
         FROM lines GROUP BY 1, 2, 3, 4, 5;
         """,
+        """
+        CREATE TABLE line_grams (
+            day date NOT NULL,
+            file_no bigint NOT NULL,
+            offset_lo bigint NOT NULL,
+            offset_hi bigint NOT NULL,
+            ts_min timestamptz NOT NULL,
+            ts_max timestamptz NOT NULL,
+            lines integer NOT NULL,
+            bits bytea NOT NULL
+        ) WITH (toast_tuple_target = 8160);
+        ALTER TABLE line_grams ALTER COLUMN bits SET STORAGE EXTERNAL;
+        CREATE INDEX line_grams_ts ON line_grams (ts_max);
+        CREATE INDEX line_grams_day ON line_grams (day);
+        ALTER TABLE batches ADD COLUMN grams boolean NOT NULL DEFAULT false;
+        ALTER TABLE batches ALTER COLUMN grams DROP DEFAULT;
+        CREATE INDEX batches_without_grams ON batches (batch_no) WHERE NOT grams;
+        """,
     ];
 
     /// <summary>The version a database is at once every migration here is applied.</summary>
