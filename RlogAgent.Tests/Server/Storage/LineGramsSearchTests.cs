@@ -64,6 +64,30 @@ public sealed class LineGramsSearchTests
     }
 
     [Test]
+    public async Task Query_RareText_TheCommandLinesQueryReadsTheSegmentsToo()
+    {
+        var found = await _store.Lines.QueryAsync(new LineQuery { Contains = Rare }).WaitAsync(Timeout);
+        var since = await _store.Lines.QueryAsync(new LineQuery { Contains = Rare, Since = Start.AddSeconds(10) }).WaitAsync(Timeout);
+        await ExecuteAsync("DELETE FROM line_grams");
+        var withoutSegments = await _store.Lines.QueryAsync(new LineQuery { Contains = Rare }).WaitAsync(Timeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found.Select(l => l.Line), Is.EqualTo(new[] { $"f7 10 {Rare}", $"f21 250 {Rare}" }), "oldest first");
+            Assert.That(since.Select(l => l.Line), Is.EqualTo(new[] { $"f21 250 {Rare}" }));
+            Assert.That(withoutSegments, Is.Empty, "only what the segments name is read");
+        });
+    }
+
+    [Test]
+    public async Task Histogram_RareText_CountsTheLinesOfTheSegments()
+    {
+        var counts = await _store.Console.HistogramAsync(new LineFilter { Contains = [Rare] }, new TimeRange(Start, Start.AddSeconds(30)), 3).WaitAsync(Timeout);
+
+        Assert.That(counts, Is.EqualTo(new long[] { 1, 0, 1 }), "f7 at 7 s, f21 at 21.25 s");
+    }
+
+    [Test]
     public async Task Search_TextShorterThanAGramOrInMostLines_StillExact()
     {
         Assert.Multiple(async () =>

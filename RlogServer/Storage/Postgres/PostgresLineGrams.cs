@@ -186,6 +186,28 @@ internal static class PostgresLineGrams
         return merged;
     }
 
+    /// <summary>
+    /// The lines of <paramref name="candidates"/>' file ranges, as a FROM item named l: each a
+    /// range of the unique index on (file, offset, day), read in a LATERAL subquery that OFFSET 0
+    /// keeps from being flattened, so that PostgreSQL probes the index per range (as a plain join
+    /// it hashed the ranges and scanned every line). The ranges go in as four array parameters,
+    /// added to <paramref name="command"/>.
+    /// </summary>
+    public static string FromCandidates(NpgsqlCommand command, IReadOnlyList<GramCandidate> candidates)
+    {
+        var first = command.Parameters.Count + 1;
+        command.Parameters.AddWithValue(candidates.Select(c => c.Day).ToArray());
+        command.Parameters.AddWithValue(candidates.Select(c => c.FileNo).ToArray());
+        command.Parameters.AddWithValue(candidates.Select(c => c.OffsetLow).ToArray());
+        command.Parameters.AddWithValue(candidates.Select(c => c.OffsetHigh).ToArray());
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"""
+            unnest(${first}::date[], ${first + 1}::bigint[], ${first + 2}::bigint[], ${first + 3}::bigint[]) AS c(day, file_no, lo, hi)
+            CROSS JOIN LATERAL (SELECT * FROM lines l WHERE l.file_no = c.file_no AND l.file_offset BETWEEN c.lo AND c.hi AND l.day = c.day OFFSET 0) l
+            """);
+    }
+
     // One file's open segment in a batch.
     private sealed class SegmentBuilder(long fileNo)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Npgsql;
+using RlogServer.Storage.Console;
 
 namespace RlogServer.Storage.Postgres;
 
@@ -76,6 +77,13 @@ internal sealed partial class PostgresLineStore
             return OldestFirst(await QueryWindowAsync(query, from: null, before: null, query.Limit, cancellationToken).ConfigureAwait(false));
         }
 
+        if (query.Contains is { } text
+            && await CandidatesAsync(text, query, cancellationToken).ConfigureAwait(false) is { } candidates)
+        {
+            // A substring that the search segments narrow to a few ranges (PostgresLineGrams).
+            return OldestFirst(await QueryWindowAsync(query, from: null, before: null, query.Limit, cancellationToken, candidates).ConfigureAwait(false));
+        }
+
         // Without a label there is no btree on the event time alone (it cost a quarter of the
         // database's CPU per line stored), only a BRIN: cheap to keep, and it skips whatever
         // lies outside a time range. So the newest lines are looked for in the last second
@@ -99,12 +107,28 @@ internal sealed partial class PostgresLineStore
         return lines;
     }
 
-    // Newest first. from: only lines with an event time at or after it; before: only lines before it.
-    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(LineQuery query, DateTimeOffset? from, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+    // The search segments that may hold text in the query's time range, or null when they cannot
+    // narrow it (or do not cover every line kept yet).
+    private async Task<IReadOnlyList<GramCandidate>?> CandidatesAsync(string text, LineQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await PostgresLineGrams.CoversAllAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var range = new TimeRange(query.Since ?? DateTimeOffset.MinValue, query.Until ?? DateTimeOffset.MaxValue);
+        return await PostgresLineGrams.CandidatesAsync(connection, [text], range, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Newest first. from: only lines with an event time at or after it; before: only lines before
+    // it; candidates: only the lines of these segments.
+    private async Task<IReadOnlyList<StoredLine>> QueryWindowAsync(
+        LineQuery query, DateTimeOffset? from, DateTimeOffset? before, int limit, CancellationToken cancellationToken, IReadOnlyList<GramCandidate>? candidates = null)
     {
         await using var command = new NpgsqlCommand();
-        var chosen = new StringBuilder("SELECT * FROM lines l WHERE true");
-        if (!AddFilters(command, chosen, query))
+        var where = new StringBuilder("true");
+        if (!AddFilters(command, where, query) || candidates is { Count: 0 })
         {
             return [];
         }
@@ -112,17 +136,18 @@ internal sealed partial class PostgresLineStore
         if (from is { } windowStart)
         {
             command.Parameters.AddWithValue(windowStart);
-            chosen.Append(" AND l.ts >= $").Append(command.Parameters.Count);
+            where.Append(" AND l.ts >= $").Append(command.Parameters.Count);
         }
 
         if (before is { } windowEnd)
         {
             command.Parameters.AddWithValue(windowEnd);
-            chosen.Append(" AND l.ts < $").Append(command.Parameters.Count);
+            where.Append(" AND l.ts < $").Append(command.Parameters.Count);
         }
 
         const string Order = " ORDER BY l.ts DESC, l.id DESC";
-        chosen.Append(Order).Append(" LIMIT ").Append(limit);
+        var lines = candidates is null ? "lines l" : PostgresLineGrams.FromCandidates(command, candidates);
+        var chosen = $"SELECT l.* FROM {lines} WHERE {where}{Order} LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
         command.CommandText = $"SELECT {Columns}{Joined($"({chosen})")}{Order}";
         var byRange = query.Label is null && from is not null;
         return await RunAsync(command, byRange, c => PostgresLineRows.ReadAllAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
