@@ -108,3 +108,10 @@ function Stop-Postgres {
     }
 }
 
+# One SQL statement through psql (autocommit), its rows unaligned.
+function Invoke-Psql([string] $dsn, [string] $sql) {
+    $psql = Join-Path $pgBin 'psql'
+    $output = & $psql $dsn -At -c $sql
+    if ($LASTEXITCODE -ne 0) { Fail "psql: $sql" }
+    return $output
+}

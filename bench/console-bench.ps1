@@ -38,13 +38,6 @@ $env:DOTNET_NOLOGO = '1'
 $viewerKey = 'bench-viewer-' + [Guid]::NewGuid().ToString('N')
 $report = [System.Collections.Generic.List[string]]::new()
 
-function Invoke-Psql([string] $dsn, [string] $sql) {
-    $psql = Join-Path $pgBin 'psql'
-    $output = & $psql $dsn -At -c $sql
-    if ($LASTEXITCODE -ne 0) { Fail "psql: $sql" }
-    return $output
-}
-
 function Invoke-Engine([string] $engine) {
     $runDir = Join-Path $work "run-$engine"
     if (Test-Path $runDir) { Remove-Item -Recurse -Force $runDir }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RlogServer.Storage.Postgres;
 
@@ -48,18 +50,29 @@ internal sealed class GramBloom
     /// <summary>Adds every gram of <paramref name="text"/> (none when it is shorter than a gram).</summary>
     public void Add(ReadOnlySpan<byte> text)
     {
-        var words = _words;
-        for (var i = 0; i + GramBytes <= text.Length; i++)
+        if (text.Length < GramBytes)
         {
-            var hash = Hash(BinaryPrimitives.ReadUInt32LittleEndian(text[i..]));
-            for (var probe = 0; probe < Probes; probe++)
-            {
-                var bit = (int)(hash >> (probe * ProbeBits)) & ProbeMask;
-                words[bit >> 6] |= 1UL << bit;
-            }
-
-            IsEmpty = false;
+            return;
         }
+
+        // Unchecked reads and writes: this runs for every byte of every line stored, and every
+        // index is in range by construction (a gram starts at most GramBytes from the end; a
+        // probe is below MaxBits, the words' bits).
+        ref var words = ref MemoryMarshal.GetArrayDataReference(_words);
+        ref var start = ref MemoryMarshal.GetReference(text);
+        for (var i = 0; i <= text.Length - GramBytes; i++)
+        {
+            var gram = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, i));
+            var hash = Hash(BitConverter.IsLittleEndian ? gram : BinaryPrimitives.ReverseEndianness(gram));
+            var first = (int)hash & ProbeMask;
+            var second = (int)(hash >> ProbeBits) & ProbeMask;
+            var third = (int)(hash >> (2 * ProbeBits)) & ProbeMask;
+            Unsafe.Add(ref words, first >> 6) |= 1UL << first;
+            Unsafe.Add(ref words, second >> 6) |= 1UL << second;
+            Unsafe.Add(ref words, third >> 6) |= 1UL << third;
+        }
+
+        IsEmpty = false;
     }
 
     /// <summary>
@@ -143,16 +156,13 @@ internal sealed class GramBloom
         return true;
     }
 
-    // A gram's hash: the 64-bit finalizer of MurmurHash3, so that every probe's 15 bits depend on
-    // all 32 of the gram's.
+    // A gram's hash (its bytes as a little-endian number): a multiply by 2^64 / phi, then the high
+    // bits folded onto the low ones, so that each 15-bit probe depends on all 32 of the gram's
+    // bits. On access-log lines a gram not added passed as often as with MurmurHash3's finalizer,
+    // at a third of the cost per line.
     private static ulong Hash(uint gram)
     {
         var x = gram * 0x9E3779B97F4A7C15UL;
-        x ^= x >> 33;
-        x *= 0xFF51AFD7ED558CCDUL;
-        x ^= x >> 33;
-        x *= 0xC4CEB9FE1A85EC53UL;
-        x ^= x >> 33;
-        return x;
+        return x ^ (x >> 29);
     }
 }
