@@ -18,7 +18,7 @@ namespace RlogServer.Storage.Postgres;
 /// over a day reads a few hundred segments' lines where a scan read every line.
 /// <para>
 /// Why not a trigram index: <c>pg_trgm</c>'s GIN index cut ingest by 60 % (BENCHMARKS.md); these
-/// rows are written in the batch's own round trip and are about 8 bytes a line.
+/// rows are written in the batch's own round trip and cost 16 to 33 bytes a line on disk.
 /// </para>
 /// <para>
 /// Lines stored before the table existed have no rows; <c>batches.grams</c> is false for their
