@@ -49,8 +49,8 @@ public sealed class LineGramsSearchTests
     public async Task Search_RareText_ReadsOnlyTheSegmentsThatMayHoldItAndFindsEveryLine()
     {
         await using var connection = await OpenAsync();
-        var candidates = await PostgresLineGrams.CandidatesAsync(connection, [Rare], Range, CancellationToken.None).WaitAsync(Timeout);
-        var everyText = await PostgresLineGrams.CandidatesAsync(connection, ["request"], Range, CancellationToken.None).WaitAsync(Timeout);
+        var candidates = await PostgresLineGrams.CandidatesAsync(connection, PostgresLineGrams.ProbeGroups([Rare], []), Range, CancellationToken.None).WaitAsync(Timeout);
+        var everyText = await PostgresLineGrams.CandidatesAsync(connection, PostgresLineGrams.ProbeGroups(["request"], []), Range, CancellationToken.None).WaitAsync(Timeout);
 
         var found = await SearchAsync(Rare);
 
@@ -85,6 +85,49 @@ public sealed class LineGramsSearchTests
         var counts = await _store.Console.HistogramAsync(new LineFilter { Contains = [Rare] }, new TimeRange(Start, Start.AddSeconds(30)), 3).WaitAsync(Timeout);
 
         Assert.That(counts, Is.EqualTo(new long[] { 1, 0, 1 }), "f7 at 7 s, f21 at 21.25 s");
+    }
+
+    [Test]
+    public async Task Search_RegexWithAFixedText_ReadsOnlyItsSegmentsAndFindsWhatAScanFinds()
+    {
+        // Each regex's answer through the segments, against PostgreSQL's own scan of every line.
+        string[] patterns =
+        [
+            "needle-3+1337$", "^f7 1[0-9] needle", "f(7|21) [0-9]+ needle-31337", "^f2[0-9] 25[0-9]? need",
+            "needle-31337|f3 299 ", "items/1[0-9]*7 status", "f1{2} 2\\d\\d request", "^f0 .* status=200$",
+        ];
+        await using var connection = await OpenAsync();
+        var candidates = await PostgresLineGrams.CandidatesAsync(connection, PostgresLineGrams.ProbeGroups([], ["^f7 1[0-9] needle"]), Range, CancellationToken.None)
+            .WaitAsync(Timeout);
+        var found = new Dictionary<string, List<string>>();
+        var scanned = new Dictionary<string, List<string>>();
+        foreach (var pattern in patterns)
+        {
+            found[pattern] = await SearchAsync(new LineFilter { Regex = [pattern] }, limit: 1000);
+            scanned[pattern] = await ScanAsync("l.line ~ $1", pattern);
+        }
+
+        var withContains = await SearchAsync(new LineFilter { Contains = ["f7 "], Regex = ["needle-3133[0-9]"] });
+        var bothRare = await SearchAsync(new LineFilter { Contains = [Rare], Regex = ["status=200"] });
+        var histogram = await _store.Console.HistogramAsync(new LineFilter { Regex = ["needle-3+1337"] }, new TimeRange(Start, Start.AddSeconds(30)), 3)
+            .WaitAsync(Timeout);
+        await ExecuteAsync("DELETE FROM line_grams");
+        var withoutSegments = await SearchAsync(new LineFilter { Regex = ["^f7 1[0-9] needle"] });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(candidates!, Has.Count.InRange(1, 3), "the segment that holds needle, and a chance false one or two of 30");
+            foreach (var pattern in patterns)
+            {
+                Assert.That(found[pattern], Is.EqualTo(scanned[pattern]), pattern);
+            }
+
+            Assert.That(scanned["^f0 .* status=200$"], Has.Count.EqualTo(LinesPerFile), "the test's patterns find lines");
+            Assert.That(withContains, Is.EqualTo(new[] { $"f7 10 {Rare}" }), "a contains too short to test leaves the regex to narrow");
+            Assert.That(bothRare, Is.Empty, "a line must pass the contains and the regex");
+            Assert.That(histogram, Is.EqualTo(new long[] { 1, 0, 1 }));
+            Assert.That(withoutSegments, Is.Empty, "only what the segments name is read");
+        });
     }
 
     [Test]
@@ -167,8 +210,26 @@ public sealed class LineGramsSearchTests
         return batch;
     }
 
-    private async Task<List<string>> SearchAsync(string text, int limit = 100) =>
-        [.. (await _store.Console.SearchAsync(new LineFilter { Contains = [text] }, Range, after: null, limit).WaitAsync(Timeout)).Select(l => l.Line)];
+    private Task<List<string>> SearchAsync(string text, int limit = 100) => SearchAsync(new LineFilter { Contains = [text] }, limit);
+
+    private async Task<List<string>> SearchAsync(LineFilter filter, int limit = 100) =>
+        [.. (await _store.Console.SearchAsync(filter, Range, after: null, limit).WaitAsync(Timeout)).Select(l => l.Line)];
+
+    // Every stored line meeting the condition (on its one parameter), newest first as a search orders them.
+    private async Task<List<string>> ScanAsync(string condition, string value)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT l.line FROM lines l WHERE {condition} ORDER BY l.ts DESC, l.id DESC", connection);
+        command.Parameters.AddWithValue(value);
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync().WaitAsync(Timeout);
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return lines;
+    }
 
     private async Task<NpgsqlConnection> OpenAsync()
     {

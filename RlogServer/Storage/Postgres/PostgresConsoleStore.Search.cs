@@ -15,15 +15,16 @@ internal sealed partial class PostgresConsoleStore
     public async Task<IReadOnlyList<StoredLine>> SearchAsync(
         LineFilter filter, TimeRange range, LinePosition? after, int limit, CancellationToken cancellationToken = default)
     {
-        if (filter.Contains.Count > 0 && await GramsCoverAllAsync(cancellationToken).ConfigureAwait(false))
+        var probes = PostgresLineGrams.ProbeGroups(filter.Contains, filter.Regex);
+        if (probes.Count > 0 && await GramsCoverAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            // A substring: read only the segments whose grams may hold it (PostgresLineGrams),
-            // in one query, when they are few.
+            // A substring, or a regex's fixed text: read only the segments whose grams may hold
+            // it (PostgresLineGrams), in one query, when they are few.
             var found = await RunAsync(
                 async connection =>
                 {
                     var to = after is { } position && position.Time < range.To ? position.Time.AddTicks(1) : range.To;
-                    var candidates = await PostgresLineGrams.CandidatesAsync(connection, filter.Contains, new TimeRange(range.From, to), cancellationToken)
+                    var candidates = await PostgresLineGrams.CandidatesAsync(connection, probes, new TimeRange(range.From, to), cancellationToken)
                         .ConfigureAwait(false);
                     return candidates is null ? null : await SearchLinesAsync(connection, filter, range, after, limit, candidates, cancellationToken).ConfigureAwait(false);
                 },
@@ -144,11 +145,12 @@ internal sealed partial class PostgresConsoleStore
         await PostgresBrin.SummarizeNewestAsync(_dataSource, cancellationToken).ConfigureAwait(false);
     }
 
-    // The histogram of a substring search from the lines of its candidate segments, or null when
+    // The histogram of a substring or regex search from the lines of its candidate segments, or null when
     // the segments cannot narrow it (PostgresLineGrams.CandidatesAsync).
     private async Task<long[]?> HistogramOfCandidatesAsync(LineFilter filter, TimeRange range, int buckets, CancellationToken cancellationToken)
     {
-        if (filter.Contains.Count == 0 || !await GramsCoverAllAsync(cancellationToken).ConfigureAwait(false))
+        var probes = PostgresLineGrams.ProbeGroups(filter.Contains, filter.Regex);
+        if (probes.Count == 0 || !await GramsCoverAllAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -156,7 +158,7 @@ internal sealed partial class PostgresConsoleStore
         return await RunAsync(
             async connection =>
             {
-                var candidates = await PostgresLineGrams.CandidatesAsync(connection, filter.Contains, range, cancellationToken).ConfigureAwait(false);
+                var candidates = await PostgresLineGrams.CandidatesAsync(connection, probes, range, cancellationToken).ConfigureAwait(false);
                 if (candidates is null)
                 {
                     return null;

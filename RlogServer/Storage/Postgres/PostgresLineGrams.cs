@@ -118,16 +118,36 @@ internal static class PostgresLineGrams
     }
 
     /// <summary>
-    /// The segments of <paramref name="range"/> that may hold one of <paramref name="texts"/>
-    /// (which a line must contain one of), or null when the segments cannot narrow the search: a
-    /// text shorter than a gram, or more than <see cref="MaxCandidateLines"/> lines or
+    /// What a segment's filter must hold for its lines to pass a search's text filters: one group
+    /// per kind of filter that can be tested (<c>contains</c>, <c>regex</c>), each holding one set
+    /// of probes per text, of which a line must match one. A <c>contains</c> text gives the probes
+    /// of its 4-byte pieces; a regex those of the texts every match must contain
+    /// (<see cref="RegexLiterals"/>). A kind of which one text gives no probe (too short, or a
+    /// regex with no such text) rules nothing out and is left out; so are <c>icontains</c> and
+    /// <c>exclude</c>, which a filter of the stored bytes cannot answer.
+    /// </summary>
+    public static List<List<int[]>> ProbeGroups(IReadOnlyList<string> contains, IReadOnlyList<string> regexes)
+    {
+        var groups = new List<List<int[]>>();
+        AddGroup(groups, contains.Select(text => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(text))));
+        AddGroup(groups, regexes.Select(regex => RegexLiterals.Required(regex, GramBloom.GramBytes)
+            .SelectMany(text => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(text)))
+            .Distinct()
+            .Order()
+            .ToArray()));
+        return groups;
+    }
+
+    /// <summary>
+    /// The segments of <paramref name="range"/> whose filters pass every group of
+    /// <paramref name="groups"/> (<see cref="ProbeGroups"/>), or null when the segments cannot
+    /// narrow the search: no group, or more than <see cref="MaxCandidateLines"/> lines or
     /// <see cref="MaxCandidateSegments"/> segments to read.
     /// </summary>
     public static async Task<IReadOnlyList<GramCandidate>?> CandidatesAsync(
-        NpgsqlConnection connection, IReadOnlyList<string> texts, TimeRange range, CancellationToken cancellationToken)
+        NpgsqlConnection connection, IReadOnlyList<IReadOnlyList<int[]>> groups, TimeRange range, CancellationToken cancellationToken)
     {
-        var probes = texts.Select(t => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(t))).ToList();
-        if (probes.Count == 0 || probes.Any(p => p.Length == 0))
+        if (groups.Count == 0)
         {
             return null;
         }
@@ -139,8 +159,8 @@ internal static class PostgresLineGrams
             FROM (SELECT *, length(bits) * 8 - 1 AS mask FROM line_grams WHERE ts_max >= $1 AND ts_min < $2) g
             WHERE
             """);
-        sql.Append(string.Join(" OR ", probes.Select(p =>
-            "(" + string.Join(" AND ", p.Select(probe => string.Create(CultureInfo.InvariantCulture, $"get_bit(g.bits, {probe} & g.mask) = 1"))) + ")")));
+        sql.AppendJoin(" AND ", groups.Select(group => "(" + string.Join(" OR ", group.Select(probes =>
+            "(" + string.Join(" AND ", probes.Select(probe => string.Create(CultureInfo.InvariantCulture, $"get_bit(g.bits, {probe} & g.mask) = 1"))) + ")")) + ")"));
         sql.Append(CultureInfo.InvariantCulture, $" LIMIT {MaxCandidateSegments + 1}");
         await using var command = new NpgsqlCommand(sql.ToString(), connection);
         command.Parameters.AddWithValue(range.From.UtcDateTime);
@@ -206,6 +226,16 @@ internal static class PostgresLineGrams
             unnest(${first}::date[], ${first + 1}::bigint[], ${first + 2}::bigint[], ${first + 3}::bigint[]) AS c(day, file_no, lo, hi)
             CROSS JOIN LATERAL (SELECT * FROM lines l WHERE l.file_no = c.file_no AND l.file_offset BETWEEN c.lo AND c.hi AND l.day = c.day OFFSET 0) l
             """);
+    }
+
+    // A group of ProbeGroups, unless one of its texts gives no probe (then it rules nothing out).
+    private static void AddGroup(List<List<int[]>> groups, IEnumerable<int[]> texts)
+    {
+        var group = texts.ToList();
+        if (group.Count > 0 && group.All(probes => probes.Length > 0))
+        {
+            groups.Add(group);
+        }
     }
 
     // One file's open segment in a batch.

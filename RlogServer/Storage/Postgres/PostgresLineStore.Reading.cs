@@ -118,7 +118,7 @@ internal sealed partial class PostgresLineStore
         }
 
         var range = new TimeRange(query.Since ?? DateTimeOffset.MinValue, query.Until ?? DateTimeOffset.MaxValue);
-        return await PostgresLineGrams.CandidatesAsync(connection, [text], range, cancellationToken).ConfigureAwait(false);
+        return await PostgresLineGrams.CandidatesAsync(connection, PostgresLineGrams.ProbeGroups([text], []), range, cancellationToken).ConfigureAwait(false);
     }
 
     // Newest first. from: only lines with an event time at or after it; before: only lines before
