@@ -12,8 +12,9 @@ namespace RlogServer.Storage.Postgres;
 /// A skip index for substring searches on PostgreSQL. With every batch it stores, the line store
 /// writes rows of <c>line_grams</c>: per file of the batch and per
 /// <see cref="SegmentLines"/> lines, the file's offset range, the lines' event-time span and a
-/// <see cref="GramBloom"/> of their text. A search for a text of 4 bytes or more first asks which
-/// segments of its time range may hold it (<see cref="CandidatesAsync"/>), then reads only their
+/// <see cref="GramBloom"/> of their text. A search for a text of 4 bytes or more (or a regex that
+/// needs one, <see cref="RegexLiterals"/>) first asks which segments of its time range may hold it
+/// (<see cref="CandidatesAsync"/>), then reads only their
 /// lines, each segment one range of the unique index on (file_no, file_offset, day). A rare text
 /// over a day reads a few hundred segments' lines where a scan read every line.
 /// <para>
@@ -121,8 +122,8 @@ internal static class PostgresLineGrams
     /// What a segment's filter must hold for its lines to pass a search's text filters: one group
     /// per kind of filter that can be tested (<c>contains</c>, <c>regex</c>), each holding one set
     /// of probes per text, of which a line must match one. A <c>contains</c> text gives the probes
-    /// of its 4-byte pieces; a regex those of the texts every match must contain
-    /// (<see cref="RegexLiterals"/>). A kind of which one text gives no probe (too short, or a
+    /// of its 4-byte pieces; a regex those of the texts every match must contain, one set per
+    /// branch of a top-level alternation (<see cref="RegexLiterals"/>). A kind of which one text gives no probe (too short, or a
     /// regex with no such text) rules nothing out and is left out; so are <c>icontains</c> and
     /// <c>exclude</c>, which a filter of the stored bytes cannot answer.
     /// </summary>
@@ -130,11 +131,7 @@ internal static class PostgresLineGrams
     {
         var groups = new List<List<int[]>>();
         AddGroup(groups, contains.Select(text => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(text))));
-        AddGroup(groups, regexes.Select(regex => RegexLiterals.Required(regex, GramBloom.GramBytes)
-            .SelectMany(text => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(text)))
-            .Distinct()
-            .Order()
-            .ToArray()));
+        AddGroup(groups, regexes.SelectMany(RegexProbes));
         return groups;
     }
 
@@ -226,6 +223,16 @@ internal static class PostgresLineGrams
             unnest(${first}::date[], ${first + 1}::bigint[], ${first + 2}::bigint[], ${first + 3}::bigint[]) AS c(day, file_no, lo, hi)
             CROSS JOIN LATERAL (SELECT * FROM lines l WHERE l.file_no = c.file_no AND l.file_offset BETWEEN c.lo AND c.hi AND l.day = c.day OFFSET 0) l
             """);
+    }
+
+    // A regex's probes, one set per branch of its top-level alternation (RegexLiterals.Branches);
+    // one empty set when nothing is known, which leaves the regexes' group out.
+    private static IEnumerable<int[]> RegexProbes(string regex)
+    {
+        var branches = RegexLiterals.Branches(regex, GramBloom.GramBytes);
+        return branches.Count == 0
+            ? [[]]
+            : branches.Select(texts => texts.SelectMany(text => GramBloom.ProbesOf(Encoding.UTF8.GetBytes(text))).Distinct().Order().ToArray());
     }
 
     // A group of ProbeGroups, unless one of its texts gives no probe (then it rules nothing out).

@@ -10,8 +10,9 @@ namespace RlogServer.Storage.Postgres;
 /// Only the pattern's top level is read: a run of plain characters, each neither optional
 /// (<c>?</c>, <c>*</c>, a bound) nor an escape that stands for something else, is required.
 /// Groups, bracket expressions, <c>.</c>, anchors and class escapes end a run and are skipped
-/// whole. A pattern read another way than plain (a director <c>***</c>, embedded options such as
-/// <c>(?i)</c>), one with an alternation at its top level, or an escape this reader does not
+/// whole. A top-level alternation is read branch by branch (<see cref="Branches"/>):
+/// <c>timeout|refused</c> needs one of its two texts. A pattern read another way than plain (a
+/// director <c>***</c>, embedded options such as <c>(?i)</c>), or an escape this reader does not
 /// know, gives no text: the search then reads every line, as it did before. Leaving a piece out
 /// only lets more segments through; a piece no match must contain would lose lines.
 /// </para>
@@ -22,11 +23,60 @@ internal static class RegexLiterals
     // ends a run. Others (\x, \u, \U, \c, digits for octal or back references) are not read.
     private const string OneLetterEscapes = "dDwWsSmMyYAZtnrfvabBe";
 
+    /// <summary>
+    /// The branches of a pattern's top-level alternation (one for a pattern without any), each as
+    /// the texts of at least <paramref name="minBytes"/> bytes that every match through it must
+    /// contain: a line matches only if it holds every text of one branch. Empty when one branch has
+    /// no such text, or the pattern is not read (then nothing can be ruled out).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Branches(string pattern, int minBytes)
+    {
+        if (IsReadAnotherWay(pattern))
+        {
+            return [];
+        }
+
+        var branches = new List<IReadOnlyList<string>>();
+        var start = 0;
+        var i = 0;
+        while (i <= pattern.Length)
+        {
+            if (i == pattern.Length || pattern[i] == '|')
+            {
+                var required = Required(pattern[start..i], minBytes);
+                if (required.Count == 0)
+                {
+                    return [];
+                }
+
+                branches.Add(required);
+                start = i + 1;
+                i++;
+                continue;
+            }
+
+            // Past what may hold a | that does not split the pattern: an escape, a group, a bracket expression.
+            i = pattern[i] switch
+            {
+                '\\' => i + 2,
+                '(' => AfterGroup(pattern, i),
+                '[' => AfterBracket(pattern, i),
+                _ => i + 1,
+            };
+            if (i < 0 || i > pattern.Length)
+            {
+                // Not closed, or a backslash at the end.
+                return [];
+            }
+        }
+
+        return branches;
+    }
+
     /// <summary>The texts (each at least <paramref name="minBytes"/> bytes in UTF-8) every match must contain; empty when none is known.</summary>
     public static IReadOnlyList<string> Required(string pattern, int minBytes)
     {
-        if (pattern.StartsWith("***", StringComparison.Ordinal)
-            || (pattern.StartsWith("(?", StringComparison.Ordinal) && pattern.Length > 2 && char.IsAsciiLetter(pattern[2])))
+        if (IsReadAnotherWay(pattern))
         {
             return [];
         }
@@ -71,6 +121,12 @@ internal static class RegexLiterals
         EndRun(run, runs);
         return runs.Where(r => Encoding.UTF8.GetByteCount(r) >= minBytes).Distinct(StringComparer.Ordinal).ToList();
     }
+
+    // A director (***= for a literal, ***: for advanced syntax) or embedded options such as (?i)
+    // for case-insensitive matching: the pattern is not what this reader reads.
+    private static bool IsReadAnotherWay(string pattern) =>
+        pattern.StartsWith("***", StringComparison.Ordinal)
+        || (pattern.StartsWith("(?", StringComparison.Ordinal) && pattern.Length > 2 && char.IsAsciiLetter(pattern[2]));
 
     // Past the atom at i that is not a plain character, and its quantifier; -1 when it is not
     // closed or is an escape this reader does not know.
