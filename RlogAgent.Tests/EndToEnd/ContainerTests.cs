@@ -180,10 +180,12 @@ public sealed class ContainerTests : EndToEndTest
             environment["RLOG_AGENT_REQUIRED"] = "true";
         }
 
+        // SIGINT at its default, as a container runtime starts an entrypoint: a test runner started
+        // in the background has it ignored, and a shell cannot trap a signal ignored on entry.
         return AgentProcess.StartCommand(
             Temp.Path,
-            "/bin/sh",
-            [Path.Combine(BuildOutput.RepoRoot(), "deploy", "container", "entrypoint.sh"), "/bin/sh", Temp.Combine("app.sh"), go, log, count.ToString(System.Globalization.CultureInfo.InvariantCulture), end],
+            "env",
+            ["--default-signal=INT", "/bin/sh", Path.Combine(BuildOutput.RepoRoot(), "deploy", "container", "entrypoint.sh"), "/bin/sh", Temp.Combine("app.sh"), go, log, count.ToString(System.Globalization.CultureInfo.InvariantCulture), end],
             environment);
     }
 

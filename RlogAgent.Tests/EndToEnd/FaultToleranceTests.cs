@@ -57,7 +57,9 @@ public sealed class FaultToleranceTests : EndToEndTest
         // 12,000 lines of about 120 bytes: a read of 64 KiB brings ~540 of them. A slow server keeps
         // the reads queued behind the sender, which cuts batches alone, filling a short last batch
         // from the hand-off waiting behind it: full batches, not 1000 + 80 for every two reads.
-        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(20);
+        // 100 ms a batch keeps the reader ahead even on a loaded machine (at 20 ms a busy CI run
+        // once starved it into a third short batch).
+        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(100);
         var log = Temp.Combine("app.log");
         var padding = " " + new string('x', 108);
         File.WriteAllLines(log, Enumerable.Range(0, 12_000).Select(i => Line(i) + padding));
@@ -233,6 +235,30 @@ public sealed class FaultToleranceTests : EndToEndTest
 
         Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), agent.Output);
         AssertExactly(500);
+    }
+
+    [Test]
+    [Platform(Include = "Linux", Reason = "env --ignore-signal and /proc/PID/status")]
+    public async Task Sigint_AgentStartedWithSigintIgnored_StillStopsInOrderAndDrains()
+    {
+        // As a shell without job control starts a command run with & (an entrypoint script that
+        // runs the agent beside the application): SIGINT ignored from the start.
+        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(200);
+        var log = Temp.Combine("app.log");
+        Append(log, 0, 300);
+        WriteProcessConfig(log, "batch_size: 50");
+        using var agent = AgentProcess.StartWrapped(Temp.Path, ["env", "--ignore-signal=INT"]);
+        // The first batch stored: all 300 lines are read by then, most still held or in flight.
+        await Eventually.WaitAsync(() => Server.Store.CountLines() >= 50, "the first batch stored");
+        var stillIgnored = File.ReadLines($"/proc/{agent.Id}/status").Any(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)
+            && (Convert.ToUInt64(l["SigIgn:".Length..].Trim(), 16) & 0x2) != 0);
+
+        agent.Signal(AgentProcess.Sigint);
+
+        Assert.That(await agent.WaitForExitAsync(ExitTimeout), Is.EqualTo(ExitCodes.Ok), agent.Output);
+        Assert.That(agent.Output, Does.Contain("Stopping"), "an orderly stop, not a death by the signal");
+        Assert.That(stillIgnored, Is.False, "the agent took SIGINT over as it started");
+        AssertExactly(300);
     }
 
     [TestCase(AgentProcess.Sigterm, AgentProcess.Sigint, ExitCodes.Interrupted)]

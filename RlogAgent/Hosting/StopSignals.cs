@@ -8,8 +8,14 @@ namespace RlogAgent.Hosting;
 /// <see cref="OnSecondSignal"/> and exits at once with 128 + that signal's number
 /// (<see cref="ExitCodes.Terminated"/> for SIGTERM, <see cref="ExitCodes.Interrupted"/> for SIGINT),
 /// the code shells and supervisors read as "killed by that signal".
+/// <para>
+/// SIGINT is taken over even when the agent starts with it ignored, as a shell without job control
+/// starts every command run with <c>&amp;</c> (an entrypoint script that runs the agent beside the
+/// application), and as Go's and Rust's signal libraries do for Filebeat and Vector: .NET leaves an
+/// ignored SIGINT ignored, so the stop that a script or supervisor forwards would never arrive.
+/// </para>
 /// </summary>
-public sealed class StopSignals : IDisposable
+public sealed partial class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration _term;
@@ -18,6 +24,12 @@ public sealed class StopSignals : IDisposable
 
     public StopSignals()
     {
+        if (OperatingSystem.IsLinux() && IsIgnored(Sigint))
+        {
+            // Back to the default first: .NET installs its handler only over a signal not ignored.
+            signal(Sigint, SigDefault);
+        }
+
         _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
     }
@@ -46,6 +58,21 @@ public sealed class StopSignals : IDisposable
         OnSecondSignal?.Invoke();
         Environment.Exit(ExitCodeFor(context.Signal));
     }
+
+    private const int Sigint = 2;
+    private static readonly nint SigDefault = 0;
+
+    /// <summary>Whether <paramref name="signal"/> is ignored in this process (the SigIgn mask of /proc/self/status).</summary>
+    internal static bool IsIgnored(int signal)
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+            && ulong.TryParse(line.AsSpan("SigIgn:".Length).Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+            && (mask & (1UL << (signal - 1))) != 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint signal(int signum, nint handler);
 
     /// <summary>The exit code after a second <paramref name="signal"/>: 128 + its number.</summary>
     public static int ExitCodeFor(PosixSignal signal) => signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
