@@ -61,15 +61,29 @@ public sealed partial class StopSignals : IDisposable
 
     private const int Sigint = 2;
     private static readonly nint SigDefault = 0;
+    private static readonly nint SigIgnore = 1;
 
-    /// <summary>Whether <paramref name="signal"/> is ignored in this process (the SigIgn mask of /proc/self/status).</summary>
+    /// <summary>
+    /// Whether <paramref name="signal"/> is ignored in this process, asked of sigaction (a chroot
+    /// or a bare container may have no /proc to read it from).
+    /// </summary>
     internal static bool IsIgnored(int signal)
     {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null
-            && ulong.TryParse(line.AsSpan("SigIgn:".Length).Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
-            && (mask & (1UL << (signal - 1))) != 0;
+        // struct sigaction starts with its handler on Linux (glibc and musl); 256 bytes hold the
+        // rest (152 on x86-64).
+        var old = Marshal.AllocHGlobal(256);
+        try
+        {
+            return sigaction(signal, 0, old) == 0 && Marshal.ReadIntPtr(old) == SigIgnore;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(old);
+        }
     }
+
+    [LibraryImport("libc", EntryPoint = "sigaction")]
+    private static partial int sigaction(int signum, nint act, nint oldact);
 
     [LibraryImport("libc", EntryPoint = "signal")]
     private static partial nint signal(int signum, nint handler);
