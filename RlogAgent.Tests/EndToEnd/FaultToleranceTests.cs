@@ -250,8 +250,7 @@ public sealed class FaultToleranceTests : EndToEndTest
         using var agent = AgentProcess.StartWrapped(Temp.Path, ["env", "--ignore-signal=INT"]);
         // The first batch stored: all 300 lines are read by then, most still held or in flight.
         await Eventually.WaitAsync(() => Server.Store.CountLines() >= 50, "the first batch stored");
-        var stillIgnored = File.ReadLines($"/proc/{agent.Id}/status").Any(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)
-            && (Convert.ToUInt64(l["SigIgn:".Length..].Trim(), 16) & 0x2) != 0);
+        var stillIgnored = (Convert.ToUInt64(ReadStatus(agent, "SigIgn"), 16) & 0x2) != 0;
 
         agent.Signal(AgentProcess.Sigint);
 
@@ -357,10 +356,14 @@ public sealed class FaultToleranceTests : EndToEndTest
                 path: {log}
             """, extra), logs);
 
-    private static long ReadStatusKb(AgentProcess agent, string field)
+    private static long ReadStatusKb(AgentProcess agent, string field) =>
+        long.Parse(ReadStatus(agent, field).Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    // The value of a field of the agent's /proc/PID/status ("123 kB" for VmRSS, a hex mask for SigIgn).
+    private static string ReadStatus(AgentProcess agent, string field)
     {
         var line = File.ReadLines($"/proc/{agent.Id}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        return line[(field.Length + 1)..].Trim();
     }
 
 }

@@ -17,6 +17,11 @@ namespace RlogAgent.Hosting;
 /// </summary>
 public sealed partial class StopSignals : IDisposable
 {
+    // The raw signal number and dispositions of signal(2) (PosixSignal.SIGINT is .NET's own value).
+    private const int Sigint = 2;
+    private const nint SigDefault = 0;
+    private const nint SigIgnore = 1;
+
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration _term;
     private readonly PosixSignalRegistration _interrupt;
@@ -58,10 +63,6 @@ public sealed partial class StopSignals : IDisposable
         OnSecondSignal?.Invoke();
         Environment.Exit(ExitCodeFor(context.Signal));
     }
-
-    private const int Sigint = 2;
-    private static readonly nint SigDefault = 0;
-    private static readonly nint SigIgnore = 1;
 
     /// <summary>
     /// Whether <paramref name="signal"/> is ignored in this process, asked of sigaction (a chroot
