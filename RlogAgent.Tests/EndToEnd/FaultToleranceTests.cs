@@ -57,9 +57,7 @@ public sealed class FaultToleranceTests : EndToEndTest
         // 12,000 lines of about 120 bytes: a read of 64 KiB brings ~540 of them. A slow server keeps
         // the reads queued behind the sender, which cuts batches alone, filling a short last batch
         // from the hand-off waiting behind it: full batches, not 1000 + 80 for every two reads.
-        // 100 ms a batch keeps the reader ahead even on a loaded machine (at 20 ms a busy CI run
-        // once starved it into a third short batch).
-        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(100);
+        _faults.DelayPerBatch = TimeSpan.FromMilliseconds(20);
         var log = Temp.Combine("app.log");
         var padding = " " + new string('x', 108);
         File.WriteAllLines(log, Enumerable.Range(0, 12_000).Select(i => Line(i) + padding));
